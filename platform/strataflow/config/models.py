@@ -1,0 +1,240 @@
+"""Pydantic models of configs/platform.yaml and configs/sources/<source>.yaml."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Literal
+from urllib.parse import quote
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from strataflow.config.identifiers import check_identifier
+
+LoadType = Literal["full", "incremental", "scd1", "scd2", "cdc"]
+MERGE_LOAD_TYPES: frozenset[str] = frozenset({"incremental", "scd1", "scd2", "cdc"})
+
+_TYPE_RE = re.compile(
+    r"^(string|bool|int8|int16|int32|int64|float32|float64|date|timestamp|json|binary|decimal\(\d{1,2},\d{1,2}\))$"
+)
+COLUMN_TYPES_HELP = (
+    "string, bool, int8, int16, int32, int64, float32, float64, decimal(p,s), date, timestamp, json, binary"
+)
+
+
+class StrictModel(BaseModel):
+    """Unknown keys are errors: a typo must never be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Identifier = Annotated[str, Field(min_length=1)]
+
+
+def _identifier(value: str) -> str:
+    return check_identifier(value)
+
+
+# ---------------------------------------------------------------- source table registry
+
+
+class ColumnConfig(StrictModel):
+    rename: str | None = None
+    type: str | None = None
+
+    _check_rename = field_validator("rename")(lambda v: v if v is None else _identifier(v))
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str | None) -> str | None:
+        if value is not None and not _TYPE_RE.match(value.replace(" ", "")):
+            raise ValueError(f"unknown column type {value!r}; use one of {COLUMN_TYPES_HELP}")
+        return None if value is None else value.replace(" ", "")
+
+
+class PartitioningConfig(StrictModel):
+    grain: Literal["daily", "hourly"] = "daily"
+    start: date | datetime
+
+
+class TableConfig(StrictModel):
+    name: str
+    load_type: LoadType
+    primary_key: list[str] = Field(default_factory=list)
+    watermark: str | None = None
+    soft_delete: str | None = None
+    created: str | None = None
+    detect_hard_deletes: bool = False
+    partitioning: PartitioningConfig
+    columns: dict[str, ColumnConfig] = Field(default_factory=dict)
+    pii: list[str] = Field(default_factory=list)
+
+    _check_name = field_validator("name", "watermark", "soft_delete", "created")(
+        lambda v: v if v is None else _identifier(v)
+    )
+    _check_lists = field_validator("primary_key", "pii")(lambda v: [_identifier(c) for c in v])
+
+    @field_validator("columns")
+    @classmethod
+    def _column_names(cls, value: dict[str, ColumnConfig]) -> dict[str, ColumnConfig]:
+        for name in value:
+            _identifier(name)
+        return value
+
+    @model_validator(mode="after")
+    def _load_type_requirements(self) -> TableConfig:
+        if self.load_type in MERGE_LOAD_TYPES and not self.primary_key:
+            raise ValueError(
+                f"load_type {self.load_type!r} merges on a key, so primary_key is required "
+                "(e.g. primary_key: [id]); or use load_type: full"
+            )
+        if self.load_type in MERGE_LOAD_TYPES and not self.watermark:
+            raise ValueError(
+                f"load_type {self.load_type!r} extracts a watermark window, so watermark is required "
+                "(e.g. watermark: updated_at); or use load_type: full"
+            )
+        if self.detect_hard_deletes and self.load_type != "cdc":
+            raise ValueError("detect_hard_deletes only applies to load_type: cdc")
+        return self
+
+    def output_name(self, column: str) -> str:
+        """The SRC name of a source column (after rename)."""
+        cfg = self.columns.get(column)
+        return cfg.rename if cfg and cfg.rename else column
+
+    def referenced_columns(self) -> dict[str, str]:
+        """Every source column the config names, keyed by its key path inside the table entry."""
+        refs: dict[str, str] = {}
+        for i, col in enumerate(self.primary_key):
+            refs[f"primary_key[{i}]"] = col
+        if self.watermark:
+            refs["watermark"] = self.watermark
+        if self.soft_delete:
+            refs["soft_delete"] = self.soft_delete
+        if self.created:
+            refs["created"] = self.created
+        for col in self.columns:
+            refs[f"columns.{col}"] = col
+        for i, col in enumerate(self.pii):
+            refs[f"pii[{i}]"] = col
+        return refs
+
+
+class SourceRegistry(StrictModel):
+    defaults: dict[str, object] = Field(default_factory=dict)
+    tables: list[TableConfig]
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> SourceRegistry:
+        seen: set[str] = set()
+        for table in self.tables:
+            if table.name in seen:
+                raise ValueError(f"table {table.name!r} is listed twice; keep one entry")
+            seen.add(table.name)
+        return self
+
+
+# ---------------------------------------------------------------- platform environments
+
+
+class SqliteSourceConfig(StrictModel):
+    kind: Literal["sqlite"]
+    path: str
+    timezone: str = "UTC"
+
+
+class MySQLSourceConfig(StrictModel):
+    kind: Literal["mysql"]
+    host: str
+    port: int = 3306
+    user: str
+    password: SecretStr = SecretStr("")
+    database: str
+    timezone: str = "UTC"
+
+    _check_db = field_validator("database")(_identifier)
+
+    def url(self) -> str:
+        password = quote(self.password.get_secret_value(), safe="")
+        return f"mysql://{quote(self.user, safe='')}:{password}@{self.host}:{self.port}/{self.database}"
+
+
+SourceConnection = Annotated[SqliteSourceConfig | MySQLSourceConfig, Field(discriminator="kind")]
+
+
+class LocalLakeConfig(StrictModel):
+    kind: Literal["local"]
+    path: str
+
+
+class S3LakeConfig(StrictModel):
+    """Credentials come from the environment (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY) or ${VAR}s."""
+
+    kind: Literal["s3"]
+    bucket: str
+    prefix: str = ""
+    endpoint_url: str | None = None
+    region: str = "us-east-1"
+    access_key_id: SecretStr | None = None
+    secret_access_key: SecretStr | None = None
+
+
+LakeConnection = Annotated[LocalLakeConfig | S3LakeConfig, Field(discriminator="kind")]
+
+
+class DuckDBWarehouseConfig(StrictModel):
+    kind: Literal["duckdb"]
+    path: str
+
+
+class PostgresWarehouseConfig(StrictModel):
+    kind: Literal["postgres"]
+    host: str
+    port: int = 5432
+    user: str
+    password: SecretStr = SecretStr("")
+    database: str
+
+    def conninfo(self) -> str:
+        password = quote(self.password.get_secret_value(), safe="")
+        return f"postgresql://{quote(self.user, safe='')}:{password}@{self.host}:{self.port}/{self.database}"
+
+
+class SnowflakeWarehouseConfig(StrictModel):
+    kind: Literal["snowflake"]
+    account: str
+    user: str
+    password: SecretStr
+    database: str
+    warehouse: str | None = None
+    role: str | None = None
+
+    def connect_kwargs(self) -> dict[str, str]:
+        kwargs = {
+            "account": self.account,
+            "user": self.user,
+            "password": self.password.get_secret_value(),
+            "database": self.database,
+        }
+        if self.warehouse:
+            kwargs["warehouse"] = self.warehouse
+        if self.role:
+            kwargs["role"] = self.role
+        return kwargs
+
+
+WarehouseConnection = Annotated[
+    DuckDBWarehouseConfig | PostgresWarehouseConfig | SnowflakeWarehouseConfig, Field(discriminator="kind")
+]
+
+
+class EnvironmentConfig(StrictModel):
+    sources: dict[str, SourceConnection]
+    lake: LakeConnection
+    warehouse: WarehouseConnection
+    pii_salt: SecretStr | None = None
+
+
+class PlatformConfig(StrictModel):
+    default_environment: str = "local"
+    environments: dict[str, dict[str, object]]

@@ -1,0 +1,47 @@
+"""Open the engine's parts (lake, source readers, warehouse) from a loaded Project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from strataflow.config import Project
+from strataflow.config.models import LocalLakeConfig, MySQLSourceConfig, S3LakeConfig
+from strataflow.extract import MySQLReader, SourceReader, SQLiteReader
+from strataflow.lake import LakeStorage
+
+
+def resolve_path(project: Project, path: str) -> Path:
+    """Relative paths in configs are relative to the project root (the folder holding configs/)."""
+    p = Path(path).expanduser()
+    return p if p.is_absolute() else (project.configs_dir.resolve().parent / p)
+
+
+def open_storage(project: Project) -> LakeStorage:
+    lake = project.environment.lake
+    if isinstance(lake, LocalLakeConfig):
+        return LakeStorage.local(resolve_path(project, lake.path))
+    assert isinstance(lake, S3LakeConfig)
+    return LakeStorage.s3(
+        lake.bucket,
+        lake.prefix,
+        endpoint_url=lake.endpoint_url,
+        region=lake.region,
+        access_key=lake.access_key_id.get_secret_value() if lake.access_key_id else None,
+        secret_key=lake.secret_access_key.get_secret_value() if lake.secret_access_key else None,
+    )
+
+
+def open_reader(project: Project, source: str) -> SourceReader:
+    conn = project.environment.sources[source]
+    if isinstance(conn, MySQLSourceConfig):
+        return MySQLReader(conn.url())
+    return SQLiteReader(resolve_path(project, conn.path))
+
+
+def source_timezone(project: Project, source: str) -> str:
+    return project.environment.sources[source].timezone
+
+
+def pii_salt(project: Project) -> str | None:
+    salt = project.environment.pii_salt
+    return salt.get_secret_value() if salt else None

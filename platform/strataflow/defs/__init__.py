@@ -1,0 +1,1 @@
+"""Dagster wiring only: asset factories, resources, jobs. The engine lives outside this package."""

@@ -1,0 +1,27 @@
+"""The Parquet lake: local folder or S3, content-addressed batches, manifest-last atomic commits."""
+
+from strataflow.lake.manifest import MANIFEST_NAME, DataFile, Manifest
+from strataflow.lake.partition import (
+    CommitResult,
+    Spool,
+    commit_partition,
+    committed_batches,
+    partition_prefix,
+    read_committed,
+    read_manifest,
+)
+from strataflow.lake.storage import LakeStorage
+
+__all__ = [
+    "MANIFEST_NAME",
+    "CommitResult",
+    "DataFile",
+    "LakeStorage",
+    "Manifest",
+    "Spool",
+    "commit_partition",
+    "committed_batches",
+    "partition_prefix",
+    "read_committed",
+    "read_manifest",
+]

@@ -1,0 +1,71 @@
+"""Shared fixtures: real MariaDB databases, moto's standalone S3 server on loopback, lake storages."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pymysql
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+MYSQL = {
+    "host": os.environ.get("STRATAFLOW_TEST_MYSQL_HOST", "127.0.0.1"),
+    "port": 3306,
+    "user": "root",
+    "password": "",
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """moto's standalone S3 server (a real HTTP endpoint) on loopback."""
+    from moto.server import ThreadedMotoServer
+
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint: str) -> str:
+    name = f"lake-{uuid.uuid4().hex[:10]}"
+    boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1").create_bucket(Bucket=name)
+    return name
+
+
+def _mysql_admin() -> pymysql.connections.Connection:
+    return pymysql.connect(**MYSQL, charset="utf8mb4", autocommit=True)
+
+
+@pytest.fixture
+def mysql_db() -> Iterator[str]:
+    """A fresh MariaDB database; yields its name and drops it afterwards."""
+    name = f"sf_test_{uuid.uuid4().hex[:10]}"
+    with _mysql_admin() as conn, conn.cursor() as cur:
+        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    yield name
+    with _mysql_admin() as conn, conn.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+
+
+def mysql_url(database: str) -> str:
+    return f"mysql://{MYSQL['user']}:{MYSQL['password']}@{MYSQL['host']}:{MYSQL['port']}/{database}"
+
+
+def mysql_connect(database: str) -> pymysql.connections.Connection:
+    return pymysql.connect(**MYSQL, database=database, charset="utf8mb4", autocommit=False)
