@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
@@ -59,6 +60,27 @@ def demo(home: str | None, scale: int, days: int, change_days: int) -> None:
     from strataflow.demo_runner import run_demo
 
     run_demo(Path(home) if home else None, scale=scale, days=days, change_days=change_days, echo=click.echo)
+
+
+@main.command("demo-source")
+@click.option("--mysql-url", envvar="STRATAFLOW_DEMO_MYSQL_URL", help="mysql://user:password@host:port/database")
+@click.option("--sqlite", "sqlite_path", type=click.Path(dir_okay=False), help="SQLite file to create instead")
+@click.option("--scale", default=2_000, show_default=True, help="number of orders to generate")
+@click.option("--start", default="2025-01-01", show_default=True, help="first day of the history (YYYY-MM-DD)")
+@click.option("--days", default=5, show_default=True, help="days of history")
+@click.option("--change-days", default=0, show_default=True, help="days of simulated changes after the history")
+def demo_source(
+    mysql_url: str | None, sqlite_path: str | None, scale: int, start: str, days: int, change_days: int
+) -> None:
+    """(Re)create the demo shop source in MySQL/MariaDB or SQLite, with optional simulated change days."""
+    from strataflow.demo.seeding import seed_source
+
+    if bool(mysql_url) == bool(sqlite_path):
+        raise click.UsageError("give exactly one of --mysql-url or --sqlite")
+    seed_source(
+        mysql_url=mysql_url, sqlite_path=sqlite_path, scale=scale, start=date.fromisoformat(start),
+        days=days, change_days=change_days, echo=click.echo,
+    )
 
 
 if __name__ == "__main__":

@@ -5,9 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from strataflow.config import Project
-from strataflow.config.models import LocalLakeConfig, MySQLSourceConfig, S3LakeConfig
+from strataflow.config.models import (
+    DuckDBWarehouseConfig,
+    LocalLakeConfig,
+    MySQLSourceConfig,
+    PostgresWarehouseConfig,
+    S3LakeConfig,
+)
 from strataflow.extract import MySQLReader, SourceReader, SQLiteReader
 from strataflow.lake import LakeStorage
+from strataflow.warehouse import DuckDBWarehouse, PostgresWarehouse, SnowflakeWarehouse, Warehouse
 
 
 def resolve_path(project: Project, path: str) -> Path:
@@ -45,3 +52,14 @@ def source_timezone(project: Project, source: str) -> str:
 def pii_salt(project: Project) -> str | None:
     salt = project.environment.pii_salt
     return salt.get_secret_value() if salt else None
+
+
+def open_warehouse(project: Project) -> Warehouse:
+    wh = project.environment.warehouse
+    if isinstance(wh, DuckDBWarehouseConfig):
+        path = resolve_path(project, wh.path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return DuckDBWarehouse(str(path))
+    if isinstance(wh, PostgresWarehouseConfig):
+        return PostgresWarehouse(wh.conninfo())
+    return SnowflakeWarehouse(wh.connect_kwargs())

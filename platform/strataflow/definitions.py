@@ -1,25 +1,30 @@
 """The Dagster code location: assets built from configs/ (see strataflow.config for how it is found)."""
 
-from __future__ import annotations
-
 from dagster import Definitions
 
 from strataflow.config import Project, load_project
-from strataflow.defs.jobs import build_jobs
+from strataflow.dbt_runtime import dbt_dir, prepare_dbt_project
+from strataflow.defs.dbt_assets import build_dbt_assets, dbt_resource
+from strataflow.defs.jobs import build_jobs, main_partitioning
 from strataflow.defs.lake_assets import build_raw_asset, build_src_asset
+from strataflow.defs.partitions import partitions_for
 from strataflow.defs.resources import StrataflowResource
 
 
 def build_definitions(project: Project | None = None) -> Definitions:
     project = project or load_project()
+    project_dir = dbt_dir()
+    manifest = prepare_dbt_project(project, project_dir)
+    dbt = build_dbt_assets(project, manifest, partitions_for(main_partitioning(project)))
     assets = [build(ref) for ref in project.tables() for build in (build_raw_asset, build_src_asset)]
-    jobs, schedules = build_jobs(project)
+    jobs, schedules = build_jobs(project, dbt)
     return Definitions(
-        assets=assets,
+        assets=[*assets, dbt],
         jobs=jobs,
         schedules=schedules,
         resources={
-            "strataflow": StrataflowResource(configs_dir=str(project.configs_dir), env=project.env_name)
+            "strataflow": StrataflowResource(configs_dir=str(project.configs_dir), env=project.env_name),
+            "dbt": dbt_resource(project, project_dir),
         },
     )
 

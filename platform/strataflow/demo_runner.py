@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -13,7 +12,7 @@ from dagster import DagsterInstance
 from strataflow.config import load_project
 from strataflow.connections import resolve_path
 from strataflow.defs.jobs import MAIN_JOB
-from strataflow.demo import create_schema, generate, simulate_day
+from strataflow.demo.seeding import seed_source
 
 DEFAULT_HOME = ".strataflow"
 
@@ -38,16 +37,10 @@ def run_demo(
     if source_cfg.kind != "sqlite":
         raise SystemExit("the demo builds its own SQLite source: run it with STRATAFLOW_ENV=local")
     start = project.tables()[0].config.partitioning.start
-    db_path = resolve_path(project, source_cfg.path)
-    db_path.unlink(missing_ok=True)
-    with sqlite3.connect(db_path) as conn:
-        create_schema(conn, "sqlite")
-        counts = generate(conn, "sqlite", scale=scale, start=start, days=days)
-        echo(f"source: {db_path} " + ", ".join(f"{t}={n}" for t, n in counts.items()))
-        for offset in range(days, days + change_days):
-            summary = simulate_day(conn, "sqlite", start + timedelta(days=offset), seed=offset)
-            echo(f"simulated {start + timedelta(days=offset)}: {summary.describe()}")
-        conn.commit()
+    seed_source(
+        sqlite_path=resolve_path(project, source_cfg.path),
+        scale=scale, start=start, days=days, change_days=change_days, echo=echo,
+    )
 
     from strataflow.definitions import build_definitions
 

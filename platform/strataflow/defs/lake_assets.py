@@ -6,6 +6,7 @@ from dagster import (
     AssetsDefinition,
     Backoff,
     MaterializeResult,
+    MetadataValue,
     RetryPolicy,
     asset,
 )
@@ -18,6 +19,7 @@ from strataflow.defs.resources import StrataflowResource
 from strataflow.extract import extract_partition
 from strataflow.lake import partition_prefix
 from strataflow.transform import build_src_partition
+from strataflow.warehouse.src_loader import load_src_partition
 
 
 def raw_key(ref: TableRef) -> AssetKey:
@@ -96,7 +98,7 @@ def build_src_asset(ref: TableRef) -> AssetsDefinition:
         kinds={"polars", "parquet"},
         description=(
             f"{ref.source}.{cfg.name} standardized: snake_case, typed, trimmed, UTC, deduplicated by key, "
-            "PII masked, with _batch_id/_partition/_loaded_at/_op."
+            f"PII masked, with _batch_id/_partition/_loaded_at/_op; in the lake and in src.{ref.warehouse_table}."
         ),
         metadata=_describe(ref),
     )
@@ -114,7 +116,15 @@ def build_src_asset(ref: TableRef) -> AssetsDefinition:
             duration_s=result.duration_s,
             lake_uri=storage.uri(prefix),
         )
-        metadata.update(rows_in=result.rows_in, raw_batch_id=result.raw_batch_id)
+        with connections.open_warehouse(project) as warehouse:
+            loaded = load_src_partition(warehouse, ref, manifest, result.data)
+        metadata.update(
+            rows_in=result.rows_in,
+            raw_batch_id=result.raw_batch_id,
+            warehouse_table=f"src.{ref.warehouse_table}",
+            warehouse_rows_loaded=loaded.rows,
+            warehouse_load_s=MetadataValue.float(round((loaded.finished_at - loaded.started_at).total_seconds(), 3)),
+        )
         return MaterializeResult(metadata=metadata)
 
     return _src

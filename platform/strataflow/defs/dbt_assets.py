@@ -1,0 +1,74 @@
+"""The dbt project as Dagster assets: layers as key prefixes and groups, sources mapped to SRC assets,
+dbt tests as asset checks (error severity blocks), the partition window passed as vars."""
+
+import json
+from collections.abc import Iterator, Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from dagster import AssetExecutionContext, BackfillPolicy, AssetKey, AssetsDefinition, Config, PartitionsDefinition
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+
+from strataflow.config import Project
+from strataflow.dbt_runtime import dbt_environment, dbt_executable
+
+LAYERS = ("vin", "vlt", "ain", "ana", "mrt")
+
+
+class DbtRunConfig(Config):
+    """Run config of the dbt step: `full_refresh: true` rebuilds incremental models from scratch."""
+
+    full_refresh: bool = False
+
+
+class StrataflowDbtTranslator(DagsterDbtTranslator):
+    """Models are keyed [<layer>, <model>] (their folder), so the UI reads the layers left to right."""
+
+    def __init__(self) -> None:
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        fqn = dbt_resource_props.get("fqn", [])
+        if dbt_resource_props["resource_type"] in ("model", "snapshot", "seed") and len(fqn) > 2:
+            return AssetKey([fqn[1], dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        return fqn[1] if len(fqn) > 2 and fqn[1] in LAYERS else super().get_group_name(dbt_resource_props)
+
+
+def partition_vars(context: AssetExecutionContext) -> dict[str, str]:
+    """The run's partition range as inclusive ISO dates (dbt_project.yml: strataflow_partition_*)."""
+    window = context.partition_time_window
+    last = window.end - timedelta(microseconds=1)
+    return {"strataflow_partition_start": window.start.date().isoformat(), "strataflow_partition_end": last.date().isoformat()}
+
+
+def build_dbt_assets(project: Project, manifest: Path, partitions_def: PartitionsDefinition) -> AssetsDefinition:
+    @dbt_assets(
+        manifest=manifest,
+        dagster_dbt_translator=StrataflowDbtTranslator(),
+        partitions_def=partitions_def,
+        name="strataflow_dbt",
+        # one partition per run, like the RAW/SRC assets it runs with, so each run reads its own window
+        backfill_policy=BackfillPolicy.multi_run(1),
+    )
+    def _dbt(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig) -> Iterator[Any]:
+        args = ["build", "--vars", json.dumps(partition_vars(context))]
+        if config.full_refresh:
+            args.append("--full-refresh")
+        with dbt_environment(project):
+            yield from dbt.cli(args, context=context).stream()
+
+    return _dbt
+
+
+def dbt_resource(project: Project, project_dir: Path) -> DbtCliResource:
+    return DbtCliResource(
+        project_dir=str(project_dir),
+        profiles_dir=str(project_dir),
+        target=project.environment.warehouse.kind,
+        dbt_executable=str(dbt_executable()),
+    )

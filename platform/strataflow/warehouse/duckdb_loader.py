@@ -1,0 +1,58 @@
+"""DuckDB target: DuckDB scans the Arrow stream itself, so no row ever becomes a Python object."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from strataflow.warehouse.dialects import DUCKDB
+from strataflow.warehouse.sql_warehouse import SqlWarehouse
+from strataflow.warehouse.stream import BatchStream
+
+
+class DuckDBWarehouse(SqlWarehouse):
+    """A DuckDB database file. DuckDB allows one writing process: close() releases the file."""
+
+    dialect = DUCKDB
+
+    def __init__(self, path: str, *, config: Mapping[str, str] | None = None) -> None:
+        """`config`: DuckDB settings such as memory_limit or threads; DuckDB spills beyond its limit."""
+        if path != ":memory:":
+            Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        self._con = duckdb.connect(path, config=dict(config or {}))
+        # Query results then show timestamptz values in UTC, whatever the host's zone.
+        self._con.execute("SET TimeZone = 'UTC'")
+
+    def close(self) -> None:
+        self._con.close()
+
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self._con.execute(sql, list(params) or None)
+
+    def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        return self._con.execute(sql, list(params) or None).fetchall()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._con.begin()
+        try:
+            yield
+        except BaseException:
+            self._con.rollback()
+            raise
+        self._con.commit()
+
+    def _bulk_insert(self, target: str, stream: BatchStream, staged: Any) -> int:
+        columns = ", ".join(self.dialect.quote(name) for name in stream.schema.names)
+        # DuckDB finds this local by name (a replacement scan) and pulls batches as it inserts.
+        # Unlike register(), nothing is added to the catalog that would need removing from a
+        # transaction a failed INSERT has already aborted.
+        _strataflow_load_batches = stream.to_reader()
+        row = self._con.execute(
+            f"INSERT INTO {target} ({columns}) SELECT {columns} FROM _strataflow_load_batches"
+        ).fetchone()
+        return int(row[0]) if row else 0
