@@ -1,0 +1,60 @@
+{#- Current state of a change log: one row per key, its latest change by (load_date, _partition), with
+    deletes (soft or hard, is_deleted) either flagged or removed.
+
+    hash_key:     name of the hash key column, e.g. 'vendor_hk'
+    source_model: the VIN model of the change log (needs is_deleted, record_source, _partition, _loaded_at)
+    primary_key:  the source's primary key column(s), e.g. 'vendor_id'
+    attributes:   the columns to keep, e.g. ['vendor_name', 'email', ...]
+    hash_columns: the columns hashed into hash_key when that is not the primary key (a link's keys)
+    deletes:      'flag' keeps a deleted key with is_deleted = true; 'remove' deletes its row
+    load_date:    the column ordering the changes (default updated_at)
+
+    Incremental runs merge on hash_key. The keys changed in the window are looked up in the whole change
+    log and their latest change wins, so an out-of-order or back-dated window can never overwrite a newer
+    state, even a removed one. 'remove' adds a post-hook deleting is_deleted rows after the merge. -#}
+{% macro cdc_merge(hash_key, source_model, primary_key, attributes, hash_columns=none, deletes='flag', load_date='updated_at') -%}
+{%- set keys = strataflow._as_list(primary_key) -%}
+{%- if deletes not in ['flag', 'remove'] -%}
+    {{ exceptions.raise_compiler_error("cdc_merge: deletes must be 'flag' or 'remove', not " ~ deletes) }}
+{%- endif -%}
+{%- if deletes == 'remove' -%}
+    {{ config(post_hook=["delete from {{ this }} where is_deleted"]) }}
+{%- endif -%}
+with change_log as (
+    select * from {{ ref(source_model) }}
+    where {% for column in keys %}{{ column }} is not null{% if not loop.last %} and {% endif %}{% endfor %}
+),
+
+{%- if is_incremental() %}
+
+touched_keys as (
+    select distinct {{ keys | join(', ') }} from change_log where {{ strataflow.incremental_window() }}
+),
+{%- endif %}
+
+ranked as (
+    select
+        change_log.*,
+        row_number() over (
+            partition by {{ keys | join(', ') }} order by {{ load_date }} desc, _partition desc, _loaded_at desc
+        ) as change_rank
+    from change_log
+    {%- if is_incremental() %}
+    where exists (
+        select 1 from touched_keys
+        where {% for column in keys %}touched_keys.{{ column }} = change_log.{{ column }}{% if not loop.last %} and {% endif %}{% endfor %}
+    )
+    {%- endif %}
+)
+
+select
+    {{ strataflow.hash_key(hash_columns or keys) }} as {{ hash_key }},
+    {{ attributes | join(',\n    ') }},
+    {{ load_date }}{% if load_date != 'updated_at' %} as updated_at{% endif %},
+    is_deleted,
+    record_source,
+    _partition,
+    _loaded_at
+from ranked
+where change_rank = 1
+{%- endmacro %}

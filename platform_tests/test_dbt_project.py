@@ -1,0 +1,1190 @@
+"""The dbt project in dbt/, end to end, on hand-written SRC change logs.
+
+For DuckDB and PostgreSQL each: build everything from the January partitions, load February-March and
+run only that partition window, re-run windows (nothing may change), then re-extract two old partitions
+(a back-dated change, an out-of-order one) and run their window. After each step every mart and SCD2
+satellite must equal what this module computes in plain Python from the fixture rows, following the
+measure definitions in the models' YAML. Snowflake cannot be reached: the project must parse offline,
+and compile and build under fakesnow.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import psycopg
+import pytest
+from dbt.cli.main import dbtRunner, dbtRunnerResult
+
+DBT_DIR = Path(__file__).resolve().parents[1] / "dbt"
+PG_DSN = os.environ.get("STRATAFLOW_TEST_PG_DSN", "host=127.0.0.1 port=5432 user=postgres")
+
+
+def ts(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(f"salt{text}".encode()).hexdigest()
+
+
+def md5_key(*parts: object) -> str:
+    """The documented hash key: md5 of upper/trimmed parts joined by '||' (NULL as '^^')."""
+    text = "||".join("^^" if p is None else str(p).strip().upper() for p in parts)
+    return hashlib.md5(text.encode()).hexdigest()
+
+
+# ------------------------------------------------------------------------------------------ SRC tables
+
+COLUMNS: dict[str, dict[str, str]] = {
+    "categories": {
+        "category_id": "int",
+        "category_name": "text",
+        "parent_category_id": "int",
+        "updated_at": "ts",
+    },
+    "vendors": {
+        "vendor_id": "int",
+        "vendor_name": "text",
+        "email": "text",
+        "country": "char2",
+        "created_at": "ts",
+        "updated_at": "ts",
+        "deleted_at": "ts",
+    },
+    "customers": {
+        "customer_id": "bigint",
+        "first_name": "text",
+        "last_name": "text",
+        "email": "text",
+        "phone": "text",
+        "country": "char2",
+        "city": "text",
+        "preferences": "text",
+        "created_at": "ts",
+        "updated_at": "ts",
+        "deleted_at": "ts",
+    },
+    "products": {
+        "product_id": "bigint",
+        "vendor_id": "int",
+        "category_id": "int",
+        "sku": "text",
+        "product_name": "text",
+        "price": "money",
+        "currency": "char3",
+        "status": "text",
+        "thumbnail": "bin",
+        "created_at": "ts",
+        "updated_at": "ts",
+        "deleted_at": "ts",
+    },
+    "orders": {
+        "order_id": "bigint",
+        "customer_id": "bigint",
+        "status": "text",
+        "currency": "char3",
+        "total_amount": "money",
+        "shipping_note": "text",
+        "is_test": "bool",
+        "ordered_at": "ts",
+        "created_at": "ts",
+        "updated_at": "ts",
+    },
+    "order_items": {
+        "order_item_id": "bigint",
+        "order_id": "bigint",
+        "product_id": "bigint",
+        "quantity": "int",
+        "unit_price": "money",
+        "discount": "money",
+        "is_returned": "bool",
+        "created_at": "ts",
+        "updated_at": "ts",
+    },
+    "payments": {
+        "payment_id": "bigint",
+        "order_id": "bigint",
+        "method": "text",
+        "amount": "money",
+        "status": "text",
+        "paid_at": "ts",
+        "created_at": "ts",
+        "updated_at": "ts",
+        "deleted_at": "ts",
+    },
+}
+METADATA = {"_batch_id": "text", "_partition": "text", "_loaded_at": "ts", "_op": "op"}
+SQL_TYPES = {
+    "duckdb": {
+        "int": "integer",
+        "bigint": "bigint",
+        "text": "varchar",
+        "char2": "char(2)",
+        "char3": "char(3)",
+        "money": "numeric(12,2)",
+        "bool": "boolean",
+        "ts": "timestamptz",
+        "bin": "blob",
+        "op": "varchar(1)",
+    },
+    "postgres": {
+        "int": "integer",
+        "bigint": "bigint",
+        "text": "varchar",
+        "char2": "char(2)",
+        "char3": "char(3)",
+        "money": "numeric(12,2)",
+        "bool": "boolean",
+        "ts": "timestamptz",
+        "bin": "bytea",
+        "op": "varchar(1)",
+    },
+    "snowflake": {
+        "int": "integer",
+        "bigint": "bigint",
+        "text": "varchar",
+        "char2": "char(2)",
+        "char3": "char(3)",
+        "money": "numeric(12,2)",
+        "bool": "boolean",
+        "ts": "timestamp_tz",
+        "bin": "binary",
+        "op": "varchar(1)",
+    },
+}
+PRIMARY_KEYS = {
+    "categories": "category_id",
+    "vendors": "vendor_id",
+    "customers": "customer_id",
+    "products": "product_id",
+    "orders": "order_id",
+    "order_items": "order_item_id",
+    "payments": "payment_id",
+}
+
+
+def change(table: str, op: str, **values: object) -> dict:
+    """One change-log row: the day of updated_at is its partition, as the loaders write it."""
+    row = {column: values.get(column) for column in COLUMNS[table]}
+    partition = row["updated_at"].date().isoformat()
+    row.update(
+        _batch_id=f"{table}-{partition}",
+        _partition=partition,
+        _loaded_at=row["updated_at"].replace(hour=23, minute=59, second=0),
+        _op=op,
+    )
+    return row
+
+
+def versions(table: str, base: dict, *steps: tuple[str, str, dict]) -> list[dict]:
+    """A key's change-log rows: each step is (op, updated_at, changed columns) applied on the previous."""
+    rows, state = [], dict(base)
+    for op, updated_at, changes in steps:
+        state = {**state, **changes, "updated_at": ts(updated_at)}
+        rows.append(change(table, op, **state))
+    return rows
+
+
+def snapshot(partition: str, *categories: tuple[int, str, int | None]) -> list[dict]:
+    return [
+        {
+            "category_id": cid,
+            "category_name": name,
+            "parent_category_id": parent,
+            "updated_at": ts("2024-12-01"),
+            "_batch_id": f"categories-{partition}",
+            "_partition": partition,
+            "_loaded_at": ts(partition) + timedelta(hours=23),
+            "_op": "I",
+        }
+        for cid, name, parent in categories
+    ]
+
+
+def hard_delete(key: int, updated_at: str) -> dict:
+    """A hard delete detected by key comparison: the key and updated_at, every other column NULL."""
+    return change("order_items", "D", order_item_id=key, updated_at=ts(updated_at))
+
+
+def customer(cid, first, last, country, city, created, phone=True, prefs=None):
+    return {
+        "customer_id": cid,
+        "first_name": first,
+        "last_name": last,
+        "email": sha(f"{first}@shop.test"),
+        "phone": sha(f"+{cid}") if phone else None,
+        "country": country,
+        "city": city,
+        "preferences": prefs,
+        "created_at": ts(created),
+    }
+
+
+def product(pid, vendor, category, sku, name, price, created, thumbnail=None):
+    return {
+        "product_id": pid,
+        "vendor_id": vendor,
+        "category_id": category,
+        "sku": sku,
+        "product_name": name,
+        "price": Decimal(price),
+        "currency": "EUR",
+        "status": "active",
+        "thumbnail": thumbnail,
+        "created_at": ts(created),
+    }
+
+
+def order(oid, cid, ordered, total, is_test=False):
+    return {
+        "order_id": oid,
+        "customer_id": cid,
+        "currency": "EUR",
+        "total_amount": Decimal(total),
+        "is_test": is_test,
+        "ordered_at": ts(ordered),
+        "created_at": ts(ordered),
+    }
+
+
+def item(iid, oid, pid, qty, price, discount, created):
+    return {
+        "order_item_id": iid,
+        "order_id": oid,
+        "product_id": pid,
+        "quantity": qty,
+        "unit_price": Decimal(price),
+        "discount": None if discount is None else Decimal(discount),
+        "is_returned": False,
+        "created_at": ts(created),
+    }
+
+
+def payment(pay_id, oid, method, amount, created):
+    return {
+        "payment_id": pay_id,
+        "order_id": oid,
+        "method": method,
+        "amount": Decimal(amount),
+        "status": "captured",
+        "paid_at": ts(created),
+        "created_at": ts(created),
+    }
+
+
+CUS, PRO, ORD, ITM, PAY, VEN = "customers", "products", "orders", "order_items", "payments", "vendors"
+CHANGES: dict[str, list[dict]] = {
+    "vendors": [
+        *versions(
+            VEN,
+            {
+                "vendor_id": 10,
+                "vendor_name": "Acme",
+                "email": sha("acme"),
+                "country": "US",
+                "created_at": ts("2024-12-01"),
+            },
+            ("I", "2025-01-01 07:00", {}),
+        ),
+        *versions(
+            VEN,
+            {
+                "vendor_id": 11,
+                "vendor_name": "Globex",
+                "email": sha("globex"),
+                "country": "DE",
+                "created_at": ts("2024-12-01"),
+            },
+            ("I", "2025-01-01 07:00", {}),
+            ("U", "2025-01-08 09:00", {"vendor_name": "Globex GmbH"}),
+        ),
+        *versions(
+            VEN,
+            {
+                "vendor_id": 12,
+                "vendor_name": "Initech",
+                "email": sha("initech"),
+                "country": "US",
+                "created_at": ts("2025-01-01"),
+            },
+            ("I", "2025-01-01 07:30", {}),
+            ("D", "2025-01-10 12:00", {"deleted_at": ts("2025-01-10 12:00")}),
+        ),
+    ],
+    "customers": [
+        *versions(
+            CUS,
+            customer(100, "Alice", "Martin", "FR", "Paris", "2025-01-01 09:00", prefs='{"news": true}'),
+            ("I", "2025-01-01 09:00", {}),
+            ("U", "2025-01-05 12:00", {"city": "Lyon"}),
+            ("U", "2025-01-09 08:00", {"email": sha("alice@new.test")}),
+        ),
+        *versions(
+            CUS,
+            customer(101, "Bob", "Stone", "US", "New York", "2025-01-02 10:00", phone=False),
+            ("I", "2025-01-02 10:00", {}),
+            ("D", "2025-01-06 15:00", {"deleted_at": ts("2025-01-06 15:00")}),
+        ),
+        *versions(
+            CUS,
+            customer(102, "Carol", "King", "GB", "London", "2025-01-03 11:00"),
+            ("I", "2025-01-03 11:00", {}),
+        ),
+        *versions(
+            CUS,
+            customer(103, "Dan", "Wu", "DE", "Berlin", "2025-01-04 08:00"),
+            ("I", "2025-01-04 08:00", {}),
+            ("U", "2025-01-07 10:00", {"country": "AT", "city": "Vienna"}),
+            ("U", "2025-03-02 10:00", {"city": "Graz"}),
+        ),
+        *versions(CUS, customer(104, "Eve", "Stone", "FR", "Nice", "2025-02-01 10:00"), ("I", "2025-02-01 10:00", {})),
+    ],
+    "products": [
+        *versions(
+            PRO,
+            product(1000, 10, 2, "PHX", "Phone X", "500.00", "2025-01-01 08:00", b"\x89PNG"),
+            ("I", "2025-01-01 08:00", {}),
+            ("U", "2025-01-06 09:00", {"price": Decimal("450.00")}),
+        ),
+        *versions(
+            PRO,
+            product(1001, 11, 3, "NOV", "The Novel", "20.00", "2025-01-01 08:00"),
+            ("I", "2025-01-01 08:00", {}),
+            ("U", "2025-01-04 10:00", {"product_name": "The Novel (2nd ed.)"}),
+        ),
+        *versions(
+            PRO,
+            product(1002, 10, 4, "CHG", "Charger", "25.00", "2025-01-02 08:00"),
+            ("I", "2025-01-02 08:00", {}),
+            ("D", "2025-02-10 09:00", {"status": "discontinued", "deleted_at": ts("2025-02-10 09:00")}),
+        ),
+        *versions(
+            PRO,
+            product(1003, 12, 4, "CBL", "Cable", "5.00", "2025-01-02 09:00"),
+            ("I", "2025-01-02 09:00", {}),
+            ("U", "2025-01-20 09:00", {"category_id": 1}),
+        ),
+    ],
+    "orders": [
+        *versions(
+            ORD,
+            order(5000, 100, "2025-01-02 10:00", "530.00"),
+            ("I", "2025-01-02 10:05", {"status": "placed"}),
+            ("U", "2025-01-03 09:00", {"status": "shipped"}),
+            ("U", "2025-01-05 18:00", {"status": "delivered"}),
+        ),
+        *versions(
+            ORD,
+            order(5001, 100, "2025-01-06 11:00", "20.00"),
+            ("I", "2025-01-06 11:00", {"status": "placed"}),
+            ("U", "2025-01-07 09:00", {"status": "cancelled"}),
+        ),
+        *versions(ORD, order(5002, 101, "2025-01-03 14:00", "75.00"), ("I", "2025-01-03 14:10", {"status": "paid"})),
+        *versions(
+            ORD,
+            order(5003, 102, "2025-01-08 16:00", "2250.00", is_test=True),
+            ("I", "2025-01-08 16:05", {"status": "paid"}),
+        ),
+        # 02:30 UTC is still 2025-01-09 in New York: the PostgreSQL session runs in that time zone.
+        *versions(
+            ORD,
+            order(5004, 103, "2025-01-10 02:30", "75.00"),
+            ("I", "2025-01-10 02:35", {"status": "paid"}),
+            ("U", "2025-01-12 10:00", {"status": "delivered"}),
+        ),
+        *versions(ORD, order(5005, 100, "2025-02-15 12:00", "460.00"), ("I", "2025-02-15 12:05", {"status": "paid"})),
+        *versions(
+            ORD,
+            order(5006, 103, "2025-03-01 09:00", "62.00"),
+            ("I", "2025-03-01 09:05", {"status": "delivered"}),
+            ("U", "2025-03-05 10:00", {"status": "returned"}),
+        ),
+        *versions(ORD, order(5007, 102, "2025-02-20 20:00", "20.00"), ("I", "2025-02-20 20:01", {"status": "paid"})),
+        *versions(
+            ORD,
+            order(
+                5008,
+                102,
+                "2025-03-03 08:00",
+                "47.50",
+            ),
+            ("I", "2025-03-03 08:00", {"status": "placed", "shipping_note": "leave at door"}),
+        ),
+    ],
+    "order_items": [
+        *versions(ITM, item(1, 5000, 1000, 1, "500.00", "50.00", "2025-01-02 10:05"), ("I", "2025-01-02 10:05", {})),
+        *versions(
+            ITM,
+            item(2, 5000, 1001, 2, "20.00", "0.00", "2025-01-02 10:05"),
+            ("I", "2025-01-02 10:05", {}),
+            ("U", "2025-01-05 18:00", {"is_returned": True}),
+        ),
+        *versions(ITM, item(3, 5001, 1001, 1, "20.00", None, "2025-01-06 11:00"), ("I", "2025-01-06 11:00", {})),
+        *versions(ITM, item(4, 5002, 1002, 3, "25.00", None, "2025-01-03 14:10"), ("I", "2025-01-03 14:10", {})),
+        *versions(ITM, item(5, 5002, 1000, 1, "500.00", "0.00", "2025-01-03 14:10"), ("I", "2025-01-03 14:10", {})),
+        hard_delete(5, "2025-01-04 00:00"),
+        *versions(ITM, item(6, 5003, 1000, 5, "450.00", "0.00", "2025-01-08 16:05"), ("I", "2025-01-08 16:05", {})),
+        *versions(
+            ITM,
+            item(7, 5004, 1001, 4, "20.00", "5.00", "2025-01-10 02:35"),
+            ("I", "2025-01-10 02:35", {}),
+            ("U", "2025-01-11 09:00", {"quantity": 3}),
+        ),
+        *versions(ITM, item(8, 5005, 1000, 1, "450.00", "0.00", "2025-02-15 12:05"), ("I", "2025-02-15 12:05", {})),
+        *versions(ITM, item(13, 5005, 1003, 2, "5.00", "0.00", "2025-02-15 12:05"), ("I", "2025-02-15 12:05", {})),
+        *versions(
+            ITM,
+            item(9, 5006, 1002, 2, "25.00", "0.00", "2025-03-01 09:05"),
+            ("I", "2025-03-01 09:05", {}),
+            ("U", "2025-03-05 10:00", {"is_returned": True}),
+        ),
+        *versions(ITM, item(10, 5006, 1003, 3, "5.00", "1.00", "2025-03-01 09:05"), ("I", "2025-03-01 09:05", {})),
+        *versions(ITM, item(11, 5007, 1001, 1, "20.00", "0.00", "2025-02-20 20:01"), ("I", "2025-02-20 20:01", {})),
+        *versions(ITM, item(12, 5008, 1003, 10, "5.00", "2.50", "2025-03-03 08:00"), ("I", "2025-03-03 08:00", {})),
+    ],
+    "payments": [
+        *versions(PAY, payment(1, 5000, "card", "530.00", "2025-01-02 10:06"), ("I", "2025-01-02 10:06", {})),
+        *versions(
+            PAY,
+            payment(3, 5002, "card", "575.00", "2025-01-03 14:09"),
+            ("I", "2025-01-03 14:09", {}),
+            ("D", "2025-01-04 00:00", {"deleted_at": ts("2025-01-04 00:00")}),
+        ),
+        *versions(PAY, payment(2, 5002, "paypal", "75.00", "2025-01-03 14:11"), ("I", "2025-01-03 14:11", {})),
+        *versions(PAY, payment(4, 5004, "card", "75.00", "2025-01-10 02:36"), ("I", "2025-01-10 02:36", {})),
+        *versions(PAY, payment(5, 5005, "paypal", "460.00", "2025-02-15 12:06"), ("I", "2025-02-15 12:06", {})),
+        *versions(PAY, payment(6, 5007, "bank_transfer", "20.00", "2025-02-20 20:02"), ("I", "2025-02-20 20:02", {})),
+    ],
+}
+JANUARY_CATEGORIES = snapshot(
+    "2025-01-31", (1, "Electronics", None), (2, "Phones", 1), (3, "Books", None), (4, "Accessories", 1)
+)
+MARCH_CATEGORIES = snapshot(
+    "2025-03-05", (1, "Electronics", None), (2, "Phones", 1), (3, "Books", None), (4, "Cables & Chargers", 1)
+)
+# Partitions re-extracted after everything else was built, replacing what those partitions held:
+# - customers 2025-01-07 gains a change of customer 100 that slots between two of its versions;
+# - order_items 2025-01-10 now holds a later same-day change of line 7 (quantity 10) that is still
+#   older than the line's change of 2025-01-11 (quantity 3), which must stay the current state.
+LATE_PARTITIONS = {
+    "customers": [
+        change(
+            "customers",
+            "U",
+            **{
+                **customer(100, "Alice", "Martin", "FR", "Nice", "2025-01-01 09:00", prefs='{"news": true}'),
+                "updated_at": ts("2025-01-07 18:00"),
+            },
+        )
+    ],
+    "order_items": [
+        change(
+            "order_items",
+            "I",
+            **{**item(7, 5004, 1001, 10, "20.00", "5.00", "2025-01-10 02:35"), "updated_at": ts("2025-01-10 23:00")},
+        )
+    ],
+}
+
+
+def january(rows: list[dict]) -> list[dict]:
+    return [r for r in rows if r["_partition"] <= "2025-01-31"]
+
+
+def later(rows: list[dict]) -> list[dict]:
+    return [r for r in rows if r["_partition"] > "2025-01-31"]
+
+
+# ------------------------------------------------------------------------------- expectations in Python
+
+
+def by_key(rows: list[dict], key: str) -> dict[object, list[dict]]:
+    """Each key's change-log rows in version order: (updated_at, _partition)."""
+    grouped: dict[object, list[dict]] = defaultdict(list)
+    for row in sorted(rows, key=lambda r: (r["updated_at"], r["_partition"])):
+        grouped[row[key]].append(row)
+    return grouped
+
+
+def is_deleted(row: dict) -> bool:
+    return row["_op"] == "D" or row.get("deleted_at") is not None
+
+
+def current(rows: list[dict], key: str, keep_deleted: bool = False) -> dict[object, dict]:
+    latest = {k: history[-1] for k, history in by_key(rows, key).items()}
+    return {k: r for k, r in latest.items() if keep_deleted or not is_deleted(r)}
+
+
+def scd2(rows: list[dict], key: str) -> dict[object, list[tuple]]:
+    """Every version as (valid_from, valid_to, is_current, is_deleted); valid_to is the next valid_from."""
+    chains = {}
+    for k, history in by_key(rows, key).items():
+        starts = [r["updated_at"] for r in history]
+        chains[k] = [
+            (start, end, end is None, is_deleted(r))
+            for r, start, end in zip(history, starts, [*starts[1:], None], strict=True)
+        ]
+    return chains
+
+
+def monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def ratio(numerator, denominator) -> float | None:
+    return None if not denominator else float(numerator) / float(denominator)
+
+
+@dataclass
+class Orders:
+    """The order facts every measure starts from, per the definitions in dbt/models/ain/_ain.yml."""
+
+    live: dict[object, dict]  # current orders: latest version, not deleted
+    lines: list[dict]  # current lines (latest change not a delete) of current orders, with their measures
+    as_of: date  # latest order date of any current order
+
+    @classmethod
+    def of(cls, src: dict[str, list[dict]]) -> Orders:
+        live = current(src["orders"], "order_id")
+        lines = []
+        for i in current(src["order_items"], "order_item_id").values():
+            o = live.get(i["order_id"])
+            if o is None:
+                continue
+            revenue = o["status"] != "cancelled" and not o["is_test"]
+            amount = i["quantity"] * i["unit_price"] - (i["discount"] or 0)
+            net = amount if revenue and not i["is_returned"] else Decimal(0)
+            lines.append(
+                {
+                    **i,
+                    "customer_id": o["customer_id"],
+                    "order_date": o["ordered_at"].date(),
+                    "revenue_order": revenue,
+                    "amount": amount,
+                    "net": net,
+                }
+            )
+        return cls(live, lines, max(o["ordered_at"].date() for o in live.values()))
+
+    @property
+    def revenue_orders(self) -> list[dict]:
+        return [o for o in self.live.values() if o["status"] != "cancelled" and not o["is_test"]]
+
+    @property
+    def revenue_lines(self) -> list[dict]:
+        return [x for x in self.lines if x["revenue_order"]]
+
+    @property
+    def window_start(self) -> date:
+        return self.as_of - timedelta(days=29)
+
+    def lines_of(self, order_id) -> list[dict]:
+        return [x for x in self.lines if x["order_id"] == order_id]
+
+    def net_of(self, order_id) -> Decimal:
+        return sum((x["net"] for x in self.lines_of(order_id)), Decimal(0))
+
+
+Expectation = dict[tuple, dict]  # {grain key: {column: value}}
+
+
+def expected_ain(f: Orders) -> dict[str, Expectation]:
+    orders = {}
+    for oid, o in f.live.items():
+        mine = f.lines_of(oid)
+        orders[(oid,)] = {
+            "status": o["status"],
+            "order_date": o["ordered_at"].date(),
+            "line_count": len(mine),
+            "units": sum(x["quantity"] for x in mine),
+            "returned_units": sum(x["quantity"] for x in mine if x["is_returned"]),
+            "items_amount": sum(x["amount"] for x in mine),
+            "returned_amount": sum(x["amount"] for x in mine if x["is_returned"]),
+            "net_revenue": f.net_of(oid),
+        }
+    activity: dict[tuple, dict] = defaultdict(lambda: defaultdict(int))
+    for oid, o in f.live.items():
+        if o["is_test"]:
+            continue
+        day = activity[(o["customer_id"], o["ordered_at"].date())]
+        day["order_count"] += 1
+        day["cancelled_order_count"] += o["status"] == "cancelled"
+        if o["status"] != "cancelled":
+            day["revenue_order_count"] += 1
+            day["units_sold"] += sum(x["quantity"] for x in f.lines_of(oid) if not x["is_returned"])
+        day["net_revenue"] += f.net_of(oid)
+    return {"ain_orders": orders, "ain_customer_daily_activity": {k: dict(v) for k, v in activity.items()}}
+
+
+def expected_customers(f: Orders, src: dict[str, list[dict]]) -> dict[str, Expectation]:
+    customers, features = {}, {}
+    payments = current(src["payments"], "payment_id").values()
+    for cid, c in current(src["customers"], "customer_id").items():
+        mine = [o for o in f.revenue_orders if o["customer_id"] == cid]
+        ltv = sum((f.net_of(o["order_id"]) for o in mine), Decimal(0))
+        last = max((o["ordered_at"] for o in mine), default=None)
+        customers[(cid,)] = {
+            "city": c["city"],
+            "email": c["email"],
+            "order_count": len(mine),
+            "lifetime_value": ltv,
+            "first_order_at": min((o["ordered_at"] for o in mine), default=None),
+            "last_order_at": last,
+        }
+        recent = [o for o in mine if o["ordered_at"].date() >= f.window_start]
+        lines = [x for x in f.revenue_lines if x["customer_id"] == cid]
+        order_ids = {o["order_id"] for o in mine}
+        features[(cid,)] = {
+            "as_of_date": f.as_of,
+            "country": c["country"],
+            "has_phone": c["phone"] is not None,
+            "tenure_days": (f.as_of - c["created_at"].date()).days,
+            "order_count": len(mine),
+            "lifetime_value": ltv,
+            "avg_order_value": ratio(ltv, len(mine)),
+            "days_since_last_order": None if last is None else (f.as_of - last.date()).days,
+            "orders_30d": len(recent),
+            "revenue_30d": sum((f.net_of(o["order_id"]) for o in recent), Decimal(0)),
+            "cancelled_order_count": sum(
+                o["customer_id"] == cid and o["status"] == "cancelled" and not o["is_test"] for o in f.live.values()
+            ),
+            "distinct_products": len({x["product_id"] for x in lines}),
+            "return_rate": ratio(
+                sum(x["quantity"] for x in lines if x["is_returned"]), sum(x["quantity"] for x in lines)
+            ),
+            "payment_methods": len({p["method"] for p in payments if p["order_id"] in order_ids}),
+        }
+    return {"ana_customers": customers, "mrt_customer_features": features}
+
+
+def expected_products(f: Orders, src: dict[str, list[dict]]) -> dict[str, Expectation]:
+    daily: dict[tuple, dict] = defaultdict(
+        lambda: {"orders": set(), "units_sold": 0, "returned_units": 0, "net_revenue": Decimal(0)}
+    )
+    for x in f.revenue_lines:
+        row = daily[(x["product_id"], x["order_date"])]
+        row["orders"].add(x["order_id"])
+        row["returned_units" if x["is_returned"] else "units_sold"] += x["quantity"]
+        row["net_revenue"] += x["net"]
+    for row in daily.values():
+        row["order_count"] = len(row.pop("orders"))
+    out = {"ana_product_sales_daily": dict(daily)}
+    for grain, period in (("weekly", monday), ("monthly", lambda d: d.replace(day=1))):
+        rolled: dict[tuple, dict] = defaultdict(lambda: defaultdict(int))
+        for (pid, day), row in daily.items():
+            for measure, value in row.items():
+                rolled[(pid, period(day))][measure] += value
+        out[f"ana_product_sales_{grain}"] = {k: dict(v) for k, v in rolled.items()}
+
+    categories = {c["category_id"]: c["category_name"] for c in src["categories"]}
+    vendors = current(src["vendors"], "vendor_id", keep_deleted=True)
+    out["ana_products"] = {}
+    for pid, p in current(src["products"], "product_id").items():
+        sold = [x for x in f.revenue_lines if x["product_id"] == pid]
+        recent = [x for x in sold if not x["is_returned"] and x["order_date"] >= f.window_start]
+        out["ana_products"][(pid,)] = {
+            "price": p["price"],
+            "product_name": p["product_name"],
+            "category_id": p["category_id"],
+            "category_name": categories.get(p["category_id"]),
+            "vendor_name": vendors[p["vendor_id"]]["vendor_name"],
+            "as_of_date": f.as_of,
+            "units_sold_30d": sum(x["quantity"] for x in recent),
+            "revenue_30d": sum((x["net"] for x in recent), Decimal(0)),
+            "return_rate": ratio(
+                sum(x["quantity"] for x in sold if x["is_returned"]), sum(x["quantity"] for x in sold)
+            ),
+        }
+    return out
+
+
+def expected_marts(f: Orders, src: dict[str, list[dict]]) -> dict[str, Expectation]:
+    categories = {c["category_id"]: c["category_name"] for c in src["categories"]}
+    category_of = {k: p["category_id"] for k, p in current(src["products"], "product_id", keep_deleted=True).items()}
+    by_category: dict[tuple, dict] = defaultdict(lambda: {"orders": set(), "units_sold": 0, "net_revenue": Decimal(0)})
+    for x in f.revenue_lines:
+        row = by_category[(x["order_date"], category_of.get(x["product_id"]))]
+        row["orders"].add(x["order_id"])
+        row["units_sold"] += 0 if x["is_returned"] else x["quantity"]
+        row["net_revenue"] += x["net"]
+    revenue_by_category = {
+        (day, cat): {
+            "order_count": len(row["orders"]),
+            "units_sold": row["units_sold"],
+            "net_revenue": row["net_revenue"],
+            "category_name": categories.get(cat),
+        }
+        for (day, cat), row in by_category.items()
+    }
+
+    months: dict[object, set] = defaultdict(set)
+    for o in f.revenue_orders:
+        months[o["customer_id"]].add(o["ordered_at"].date().replace(day=1))
+    cohort = {cid: min(ms) for cid, ms in months.items()}
+    sizes: dict[date, int] = defaultdict(int)
+    for first in cohort.values():
+        sizes[first] += 1
+    retention: dict[tuple, dict] = defaultdict(lambda: {"active_customers": 0})
+    for cid, ms in months.items():
+        for m in ms:
+            offset = (m.year - cohort[cid].year) * 12 + m.month - cohort[cid].month
+            retention[(cohort[cid], offset)]["active_customers"] += 1
+    for (first, _), row in retention.items():
+        row["cohort_size"] = sizes[first]
+        row["retention_rate"] = row["active_customers"] / sizes[first]
+    return {"mrt_daily_revenue_by_category": revenue_by_category, "mrt_customer_cohort_retention": dict(retention)}
+
+
+def expected_vault(src: dict[str, list[dict]]) -> dict[str, Expectation]:
+    """Hash keys computed here in Python: equal on every target means the same hash on every adapter."""
+    first_seen: dict[object, datetime] = {}
+    for r in src["customers"] + src["orders"]:
+        first_seen[r["customer_id"]] = min(first_seen.get(r["customer_id"], r["updated_at"]), r["updated_at"])
+    items = current(src["order_items"], "order_item_id")
+    payments = current(src["payments"], "payment_id", keep_deleted=True)
+    vendors = current(src["vendors"], "vendor_id", keep_deleted=True)
+    return {
+        "vlt_hub_customer": {(md5_key(k),): {"customer_id": k, "load_date": v} for k, v in first_seen.items()},
+        "vlt_sat_order_item": {
+            (md5_key(i["order_id"], i["product_id"], k),): {"quantity": i["quantity"]} for k, i in items.items()
+        },
+        "vlt_sat_order_payment": {
+            (md5_key(p["order_id"], k),): {"is_deleted": is_deleted(p), "method": p["method"]}
+            for k, p in payments.items()
+        },
+        "vlt_sat_vendor": {
+            (md5_key(k),): {"is_deleted": is_deleted(v), "vendor_name": v["vendor_name"]} for k, v in vendors.items()
+        },
+    }
+
+
+def expected(src: dict[str, list[dict]]) -> dict[str, Expectation]:
+    """Every checked model, computed from the change logs alone."""
+    f = Orders.of(src)
+    return (
+        expected_ain(f)
+        | expected_customers(f, src)
+        | expected_products(f, src)
+        | expected_marts(f, src)
+        | expected_vault(src)
+    )
+
+
+def expected_chains(src: dict[str, list[dict]]) -> dict[str, dict[object, list[tuple]]]:
+    return {
+        "customer": scd2(src["customers"], "customer_id"),
+        "product": scd2(src["products"], "product_id"),
+        "order": scd2(src["orders"], "order_id"),
+    }
+
+
+# The grain columns of every checked model.
+GRAIN = {
+    "ain_orders": ["order_id"],
+    "ain_customer_daily_activity": ["customer_id", "activity_date"],
+    "ana_customers": ["customer_id"],
+    "ana_products": ["product_id"],
+    "ana_product_sales_daily": ["product_id", "sales_date"],
+    "ana_product_sales_weekly": ["product_id", "week_start"],
+    "ana_product_sales_monthly": ["product_id", "month_start"],
+    "mrt_daily_revenue_by_category": ["order_date", "category_id"],
+    "mrt_customer_cohort_retention": ["cohort_month", "months_since_first_order"],
+    "mrt_customer_features": ["customer_id"],
+    "vlt_sat_order_item": ["order_item_hk"],
+    "vlt_sat_order_payment": ["order_payment_hk"],
+    "vlt_sat_vendor": ["vendor_hk"],
+    "vlt_hub_customer": ["customer_hk"],
+}
+
+
+# ------------------------------------------------------------------------------------------ warehouses
+
+
+class Warehouse:
+    """A target: its dbt env, a DB-API connection for fixtures and reads, and its parsed dbt manifest."""
+
+    target: str
+    placeholder = "%s"
+
+    def __init__(self, tmp: Path, env: dict[str, str]):
+        self.tmp = tmp
+        self.env = {**env, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+        self.manifest = None
+
+    # -- dbt
+    def options(self) -> list[str]:
+        """Where dbt finds the project and profile; this run's files kept apart from any other run's."""
+        return [
+            *("--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--target", self.target),
+            *("--target-path", str(self.tmp / "target"), "--log-path", str(self.tmp / "logs")),
+        ]
+
+    def parse(self):
+        with patched_env(self.env):
+            parsed = dbtRunner().invoke(["parse", *self.options()])
+        assert parsed.success, parsed.exception
+        return parsed.result
+
+    def dbt(self, *args: str, vars: dict | None = None) -> dbtRunnerResult:
+        """Run dbt in-process on this target, reusing one parse (dbt's slowest step)."""
+        if self.manifest is None:
+            self.manifest = self.parse()
+        argv = [*args, *self.options(), *(["--vars", json.dumps(vars)] if vars else [])]
+        with patched_env(self.env):
+            result = dbtRunner(manifest=self.manifest).invoke(argv)
+        failed = [
+            f"{r.node.name}: {r.status} {r.message}"
+            for r in (result.result or [])
+            if str(r.status) in {"error", "fail"}
+        ]
+        assert result.success, "\n".join(failed) or result.exception
+        return result
+
+    # -- SQL
+    def connect(self):
+        raise NotImplementedError
+
+    def load(self, table: str, rows: list[dict], replace: bool = False) -> None:
+        columns = {**COLUMNS[table], **METADATA}
+        types = SQL_TYPES[self.target]
+        with contextlib.closing(self.connect()) as conn:
+            cur = conn.cursor()
+            cur.execute("create schema if not exists src")
+            cur.execute(
+                f"create table if not exists src.shop__{table} ("
+                + ", ".join(f"{c} {types[t]}" for c, t in columns.items())
+                + ")"
+            )
+            if replace:  # a full load replaces rows, never the table: VIN views depend on it
+                cur.execute(f"delete from src.shop__{table}")
+            marks = ", ".join([self.placeholder] * len(columns))
+            if rows:
+                cur.executemany(
+                    f"insert into src.shop__{table} values ({marks})",
+                    [tuple(r[c] for c in columns) for r in rows],
+                )
+            conn.commit()
+
+    def replace_partition(self, table: str, src: list[dict], rows: list[dict]) -> list[dict]:
+        """Re-load one partition as the loaders do (its rows replaced, newer rows per key win); returns
+        the table's change log afterwards."""
+        partition = rows[0]["_partition"]
+        key = PRIMARY_KEYS[table]
+        replaced = {r[key] for r in rows}
+        kept = [r for r in src if r["_partition"] != partition or r[key] not in replaced]
+        with contextlib.closing(self.connect()) as conn:
+            conn.cursor().execute(f"delete from src.shop__{table} where _partition = '{partition}'")
+            conn.commit()
+        self.load(table, [r for r in kept if r["_partition"] == partition] + rows)
+        return kept + rows
+
+    def query(self, sql: str) -> list[dict]:
+        with contextlib.closing(self.connect()) as conn:
+            cur = conn.cursor()
+            cur.execute(sql)
+            names = [d[0].lower() for d in cur.description]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def tables(self) -> list[str]:
+        rows = self.query(
+            "select table_schema, table_name from information_schema.tables where lower(table_schema) in "
+            "('vlt', 'ain', 'ana', 'mrt') and table_type <> 'VIEW' order by 1, 2"
+        )
+        return [f"{r['table_schema']}.{r['table_name']}".lower() for r in rows]
+
+    def snapshot(self) -> dict[str, list[tuple]]:
+        """Every layer table's rows, sorted: two snapshots are equal when nothing changed."""
+        return {
+            t: sorted(tuple(map(repr, r.values())) for r in self.query(f"select * from {t}")) for t in self.tables()
+        }
+
+
+class DuckDBWarehouse(Warehouse):
+    target = "duckdb"
+    placeholder = "?"
+
+    def __init__(self, tmp: Path):
+        self.path = tmp / "warehouse.duckdb"
+        super().__init__(tmp, {"STRATAFLOW_DUCKDB_PATH": str(self.path)})
+
+    def connect(self):
+        return duckdb.connect(str(self.path))
+
+
+class PostgresWarehouse(Warehouse):
+    target = "postgres"
+
+    def __init__(self, tmp: Path, database: str):
+        self.database = database
+        super().__init__(
+            tmp,
+            {
+                "STRATAFLOW_PG_HOST": "127.0.0.1",
+                "STRATAFLOW_PG_PORT": "5432",
+                "STRATAFLOW_PG_USER": "postgres",
+                "STRATAFLOW_PG_DATABASE": database,
+            },
+        )
+
+    def connect(self):
+        return psycopg.connect(f"{PG_DSN} dbname={self.database}")
+
+
+class FakesnowWarehouse(Warehouse):
+    """Snowflake through fakesnow (in-process, in-memory): only valid inside `fakesnow.patch()`."""
+
+    target = "snowflake"
+
+    def __init__(self, tmp: Path):
+        super().__init__(
+            tmp,
+            {
+                "SNOWFLAKE_ACCOUNT": "fake",
+                "SNOWFLAKE_USER": "fake",
+                "SNOWFLAKE_PASSWORD": "fake",
+                "SNOWFLAKE_ROLE": "fake",
+                "SNOWFLAKE_WAREHOUSE": "fake",
+                "SNOWFLAKE_DATABASE": "strataflow",
+            },
+        )
+
+    def connect(self):
+        import snowflake.connector
+
+        return snowflake.connector.connect(database="strataflow", schema="public")
+
+
+@contextlib.contextmanager
+def patched_env(env: dict[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@contextlib.contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh database, dropped afterwards. Its sessions run in New York time, so any date taken from a
+    timestamptz without converting to UTC first shows up as a wrong day."""
+    name = f"strataflow_dbt_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_DSN, autocommit=True) as admin:
+        admin.execute(f"create database {name}")
+        admin.execute(f"alter database {name} set timezone to 'America/New_York'")
+    try:
+        yield name
+    finally:
+        with psycopg.connect(PG_DSN, autocommit=True) as admin:
+            admin.execute(f"drop database if exists {name} with (force)")
+
+
+# ------------------------------------------------------------------------------------------ the runs
+
+
+@dataclass
+class Run:
+    """What one target produced at each step of the scenario."""
+
+    warehouse: Warehouse
+    steps: dict[str, dict[str, list[tuple]]] = field(default_factory=dict)
+    checks: dict[str, list[str]] = field(default_factory=dict)
+
+
+def same(actual, want) -> bool:
+    """Equal values; floats (rates) to 1e-9, and any numeric type against a Decimal or int."""
+    if actual is None or want is None:
+        return actual is None and want is None
+    if isinstance(want, float):
+        return abs(float(actual) - want) < 1e-9
+    return actual == want
+
+
+def check(wh: Warehouse, src: dict[str, list[dict]]) -> list[str]:
+    """Differences between the warehouse and the expectations (empty when everything matches)."""
+    problems = []
+    for model, rows in expected(src).items():
+        schema = model.split("_")[0]
+        got = {tuple(r[c] for c in GRAIN[model]): r for r in wh.query(f"select * from {schema}.{model}")}
+        if set(got) != set(rows):
+            problems.append(f"{model}: keys {sorted(map(str, set(got) ^ set(rows)))} differ")
+            continue
+        for key, columns in rows.items():
+            for column, value in columns.items():
+                actual = got[key][column]
+                if not same(actual, value):
+                    problems.append(f"{model}{key}.{column}: got {actual!r}, want {value!r}")
+    for name, chains in expected_chains(src).items():
+        got_chains: dict[str, list[tuple]] = defaultdict(list)
+        for r in wh.query(f"select * from vlt.vlt_sat_{name} order by valid_from"):
+            got_chains[r[f"{name}_hk"]].append((r["valid_from"], r["valid_to"], r["is_current"], r["is_deleted"]))
+        if dict(got_chains) != {md5_key(k): v for k, v in chains.items()}:
+            problems.append(f"vlt_sat_{name}: SCD2 chains differ: {dict(got_chains)}")
+    return problems
+
+
+def load_january(wh: Warehouse) -> dict[str, list[dict]]:
+    src = {t: january(rows) for t, rows in CHANGES.items()} | {"categories": JANUARY_CATEGORIES}
+    for table, rows in src.items():
+        wh.load(table, rows, replace=True)
+    return src
+
+
+def window(start: str, end: str) -> dict[str, str]:
+    return {"strataflow_partition_start": start, "strataflow_partition_end": end}
+
+
+def scenario(wh: Warehouse) -> Run:
+    """January built from scratch, then later partitions, re-runs and re-extracted old partitions, each
+    run reading only its partition window, the way Dagster runs the project."""
+    run = Run(wh)
+    src = load_january(wh)
+    wh.dbt("build")
+    run.checks["january build"] = check(wh, src)
+
+    for table, rows in CHANGES.items():
+        wh.load(table, later(rows))
+    wh.load("categories", MARCH_CATEGORIES, replace=True)
+    src = dict(CHANGES) | {"categories": MARCH_CATEGORIES}
+    wh.dbt("build", vars=window("2025-02-01", "2025-03-05"))
+    run.checks["february-march window"] = check(wh, src)
+    run.steps["after window"] = wh.snapshot()
+
+    wh.dbt("build", vars=window("2025-03-05", "2025-03-05"))
+    run.steps["same window again"] = wh.snapshot()
+    wh.dbt("run", vars=window("2025-01-05", "2025-01-06"))
+    run.steps["old window again"] = wh.snapshot()
+
+    for table, rows in LATE_PARTITIONS.items():
+        src[table] = wh.replace_partition(table, src[table], rows)
+    wh.dbt("build", vars=window("2025-01-07", "2025-01-10"))
+    run.checks["re-extracted old partitions"] = check(wh, src)
+    return run
+
+
+@pytest.fixture(scope="module", params=["duckdb", "postgres"])
+def run(request, tmp_path_factory) -> Iterator[Run]:
+    tmp = tmp_path_factory.mktemp(request.param)
+    if request.param == "duckdb":
+        yield scenario(DuckDBWarehouse(tmp))
+    else:
+        with postgres_database() as database:
+            yield scenario(PostgresWarehouse(tmp, database))
+
+
+@pytest.mark.parametrize("step", ["january build", "february-march window", "re-extracted old partitions"])
+def test_models_match_python(run: Run, step: str) -> None:
+    assert run.checks[step] == []
+
+
+def test_rerunning_windows_changes_nothing(run: Run) -> None:
+    assert run.steps["same window again"] == run.steps["after window"]
+    assert run.steps["old window again"] == run.steps["after window"]
+
+
+def test_back_dated_change_slots_into_history(run: Run) -> None:
+    rows = run.warehouse.query(
+        f"select valid_from, valid_to, is_current, city from vlt.vlt_sat_customer "
+        f"where customer_hk = '{md5_key(100)}' order by valid_from"
+    )
+    assert [(r["valid_from"], r["valid_to"], r["is_current"], r["city"]) for r in rows] == [
+        (ts("2025-01-01 09:00"), ts("2025-01-05 12:00"), False, "Paris"),
+        (ts("2025-01-05 12:00"), ts("2025-01-07 18:00"), False, "Lyon"),
+        (ts("2025-01-07 18:00"), ts("2025-01-09 08:00"), False, "Nice"),
+        (ts("2025-01-09 08:00"), None, True, "Lyon"),
+    ]
+
+
+def test_out_of_order_change_does_not_win(run: Run) -> None:
+    line = run.warehouse.query(
+        f"select quantity from vlt.vlt_sat_order_item where order_item_hk = '{md5_key(5004, 1001, 7)}'"
+    )
+    assert [r["quantity"] for r in line] == [3]
+
+
+def test_hand_checked_measures(run: Run) -> None:
+    """A few numbers worked out by hand, guarding the Python expectations themselves."""
+    wh = run.warehouse
+    alice = wh.query("select lifetime_value, order_count from ana.ana_customers where customer_id = 100")[0]
+    # order 5000: 500 - 50 (item 2 returned); 5001 cancelled; 5005: 450 + 2 * 5
+    assert (alice["lifetime_value"], alice["order_count"]) == (Decimal("910.00"), 2)
+    assert wh.query("select count(*) as n from ana.ana_customers where customer_id = 101")[0]["n"] == 0
+    # order 5004 was placed at 02:30 UTC on 2025-01-10 (still the 9th in New York)
+    day = wh.query("select order_date from ain.ain_orders where order_id = 5004")[0]["order_date"]
+    assert day == date(2025, 1, 10)
+
+
+# ------------------------------------------------------------------------------------------ Snowflake
+# Snowflake cannot be reached from here. The project must parse for the snowflake target without a
+# connection; compile needs one (dbt introspects the warehouse), so it runs under fakesnow, which also
+# runs a first build whose results are checked like the other targets.
+#
+# What fakesnow 0.12 cannot do: dbt-snowflake stages every incremental run in
+# `create or replace temporary view <db>.<schema>.<model>__dbt_tmp`, and DuckDB, under fakesnow, only
+# creates TEMPORARY objects in its "temp" catalog ("Parser Error: TEMPORARY table names can *only* use
+# the "temp" catalog"). So incremental (merge) runs are not exercised on fakesnow; the models are left
+# as real Snowflake needs them. test_incremental_run_on_fakesnow_is_out_of_reach pins this down and
+# fails once a fakesnow upgrade fixes it, so the coverage can be switched on.
+
+
+@pytest.fixture(scope="module")
+def snowflake_manifest(tmp_path_factory):
+    """Parsed without any connection (nothing patched): dummy credentials are enough."""
+    return FakesnowWarehouse(tmp_path_factory.mktemp("snowflake-parse")).parse()
+
+
+@pytest.fixture(scope="module")
+def fakesnow_run(snowflake_manifest, tmp_path_factory) -> Iterator[tuple[Warehouse, dict]]:
+    fakesnow = pytest.importorskip("fakesnow")
+    with fakesnow.patch():
+        wh = FakesnowWarehouse(tmp_path_factory.mktemp("snowflake"))
+        wh.manifest = snowflake_manifest
+        src = load_january(wh)
+        wh.dbt("compile")
+        wh.dbt("build")
+        yield wh, src
+
+
+def test_snowflake_parses_offline(snowflake_manifest) -> None:
+    models = {n.name: n for n in snowflake_manifest.nodes.values() if n.resource_type == "model"}
+    assert {m.schema for m in models.values()} == {"vin", "vlt", "ain", "ana", "mrt"}
+    assert all(name.startswith(f"{m.schema}_") for name, m in models.items())
+    sources = snowflake_manifest.sources.values()
+    assert {tuple(s.config.meta["dagster"]["asset_key"]) for s in sources} == {
+        ("src", "shop", table) for table in COLUMNS
+    }
+
+
+def test_snowflake_compiles_with_its_dialect(fakesnow_run) -> None:
+    wh, _ = fakesnow_run
+    compiled = wh.tmp / "target" / "compiled" / "strataflow" / "models"
+    assert "convert_timezone('UTC', orders.ordered_at)" in (compiled / "ain" / "ain_order_lines.sql").read_text()
+    assert "dayofweekiso" in (compiled / "ana" / "ana_product_sales_weekly.sql").read_text()
+
+
+def test_first_build_on_fakesnow_matches_python(fakesnow_run) -> None:
+    wh, src = fakesnow_run
+    assert check(wh, src) == []
+
+
+def test_incremental_run_on_fakesnow_is_out_of_reach(fakesnow_run) -> None:
+    """Fails once fakesnow can stage incremental runs: then run scenario() on fakesnow too."""
+    wh, _ = fakesnow_run
+    with pytest.raises(AssertionError, match=r"TEMPORARY table names can \*only\* use the \"temp\" catalog"):
+        wh.dbt("run", "--select", "vlt_hub_customer", vars=window("2025-01-05", "2025-01-05"))
