@@ -51,7 +51,7 @@ def validate(configs: str | None, env: str | None, offline: bool) -> None:
     "--home", type=click.Path(file_okay=False), help="where the demo keeps its files (STRATAFLOW_HOME)"
 )
 @click.option("--scale", default=2_000, show_default=True, help="number of orders to generate")
-@click.option("--days", default=5, show_default=True, help="days of history before the simulated changes")
+@click.option("--days", default=3, show_default=True, help="days of history before the simulated changes")
 @click.option(
     "--change-days", default=2, show_default=True, help="days of simulated changes after the history"
 )
