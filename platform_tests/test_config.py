@@ -62,9 +62,7 @@ def test_unknown_key_names_file_path_and_suggests_the_right_key(configs: Path) -
 def test_merge_load_type_without_primary_key(configs: Path) -> None:
     edit(configs / "sources/shop.yaml", lambda d: table(d, "orders").pop("primary_key"))
     message = error_of(configs)
-    assert (
-        "shop.yaml: tables[4]: load_type 'incremental' merges on a key, so primary_key is required" in message
-    )
+    assert "shop.yaml: tables[4]: load_type 'incremental' merges on a key, so primary_key is required" in message
     assert "Fix:" in message
 
 
@@ -79,9 +77,7 @@ def test_unsafe_identifier_is_rejected(configs: Path) -> None:
     assert "Fix: rename it to a plain SQL identifier" in message
 
 
-def test_undefined_env_var_names_the_key_and_the_variable(
-    configs: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_undefined_env_var_names_the_key_and_the_variable(configs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MYSQL_PASSWORD", raising=False)
     monkeypatch.setenv("WAREHOUSE_PASSWORD", "x")
     monkeypatch.setenv("STRATAFLOW_PII_SALT", "x")
@@ -93,9 +89,7 @@ def test_undefined_env_var_names_the_key_and_the_variable(
     assert "export MYSQL_PASSWORD=" in message
 
 
-def test_only_the_chosen_environment_needs_its_variables(
-    configs: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_only_the_chosen_environment_needs_its_variables(configs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SNOWFLAKE_PASSWORD", raising=False)
     assert load_project(configs, "local").environment.warehouse.kind == "duckdb"
 
@@ -148,16 +142,12 @@ def test_watermark_column_missing_in_the_source(configs: Path, demo_source: Path
     edit(configs / "sources/shop.yaml", lambda d: table(d, "orders").update(watermark="modified_at"))
     result = CliRunner().invoke(main, ["validate", "--configs", str(configs)])
     assert result.exit_code == 1
-    assert (
-        "shop.yaml: tables[4].watermark: column 'modified_at' does not exist in shop.orders" in result.output
-    )
+    assert "shop.yaml: tables[4].watermark: column 'modified_at' does not exist in shop.orders" in result.output
     assert "Fix: use one of: order_id, customer_id" in result.output
 
 
 def test_missing_source_table(configs: Path, demo_source: Path) -> None:
-    edit(
-        configs / "sources/shop.yaml", lambda d: d["tables"].append({**table(d, "orders"), "name": "refunds"})
-    )
+    edit(configs / "sources/shop.yaml", lambda d: d["tables"].append({**table(d, "orders"), "name": "refunds"}))
     result = CliRunner().invoke(main, ["validate", "--configs", str(configs)])
     assert result.exit_code == 1
     assert "shop.yaml: tables[7].name: table 'refunds' does not exist in source 'shop'" in result.output

@@ -34,8 +34,6 @@ def test_every_table_has_raw_and_src_assets_with_lineage() -> None:
     for table in ("categories", "vendors", "customers", "products", "orders", "order_items", "payments"):
         assert f"raw/shop/{table}" in keys
         assert f"src/shop/{table}" in keys
-        src = graph.get(
-            next(k for k in graph.get_all_asset_keys() if k.to_user_string() == f"src/shop/{table}")
-        )
+        src = graph.get(next(k for k in graph.get_all_asset_keys() if k.to_user_string() == f"src/shop/{table}"))
         assert {p.to_user_string() for p in src.parent_keys} >= {f"raw/shop/{table}"}
     assert defs.resolve_job_def("strataflow_daily").partitions_def.get_first_partition_key() == "2025-01-01"

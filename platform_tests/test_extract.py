@@ -162,9 +162,7 @@ def test_batches_are_bounded(typed_db: str) -> None:
 
 def test_a_source_that_stays_down_fails_clearly(tmp_path: Path) -> None:
     reader = MySQLReader("mysql://root:@127.0.0.1:1/nowhere")
-    with pytest.raises(
-        SourceUnavailableError, match="failed 3 times with a transient error; the source looks down"
-    ):
+    with pytest.raises(SourceUnavailableError, match="failed 3 times with a transient error; the source looks down"):
         extract_partition(
             reader,
             LakeStorage.local(tmp_path),

@@ -50,9 +50,7 @@ def raw() -> pa.Table:
             "CustomerID": pa.array([2, 1, 1, 3], pa.int64()),
             "Email": ["  b@x.io ", "old@x.io", "a@x.io", None],
             "IsVip": pa.array([1, 0, 1, 0], pa.int8()),
-            "Balance": pa.array(
-                [Decimal("1.50"), Decimal("2.00"), Decimal("3.25"), None], pa.decimal128(12, 2)
-            ),
+            "Balance": pa.array([Decimal("1.50"), Decimal("2.00"), Decimal("3.25"), None], pa.decimal128(12, 2)),
             "createdAt": [ts(2024, 12, 1), ts(2025, 1, 2, 5), ts(2025, 1, 2, 5), ts(2024, 6, 1)],
             "updatedAt": [
                 ts(2025, 1, 2, 9),

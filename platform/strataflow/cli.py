@@ -25,9 +25,7 @@ def _load(configs: str | None, env: str | None) -> Project:
 
 
 @main.command()
-@click.option(
-    "--configs", "configs", type=click.Path(file_okay=False), help="configs/ folder (default: ./configs)"
-)
+@click.option("--configs", "configs", type=click.Path(file_okay=False), help="configs/ folder (default: ./configs)")
 @click.option("--env", "env", help="environment name (default: STRATAFLOW_ENV or the file's default)")
 @click.option("--offline", is_flag=True, help="check the files only; do not connect to the sources")
 def validate(configs: str | None, env: str | None, offline: bool) -> None:
@@ -47,14 +45,10 @@ def validate(configs: str | None, env: str | None, offline: bool) -> None:
 
 
 @main.command()
-@click.option(
-    "--home", type=click.Path(file_okay=False), help="where the demo keeps its files (STRATAFLOW_HOME)"
-)
+@click.option("--home", type=click.Path(file_okay=False), help="where the demo keeps its files (STRATAFLOW_HOME)")
 @click.option("--scale", default=2_000, show_default=True, help="number of orders to generate")
 @click.option("--days", default=3, show_default=True, help="days of history before the simulated changes")
-@click.option(
-    "--change-days", default=2, show_default=True, help="days of simulated changes after the history"
-)
+@click.option("--change-days", default=2, show_default=True, help="days of simulated changes after the history")
 def demo(home: str | None, scale: int, days: int, change_days: int) -> None:
     """Generate the shop source (SQLite), then materialize every partition of the main job."""
     from strataflow.demo_runner import run_demo
@@ -78,8 +72,13 @@ def demo_source(
     if bool(mysql_url) == bool(sqlite_path):
         raise click.UsageError("give exactly one of --mysql-url or --sqlite")
     seed_source(
-        mysql_url=mysql_url, sqlite_path=sqlite_path, scale=scale, start=date.fromisoformat(start),
-        days=days, change_days=change_days, echo=click.echo,
+        mysql_url=mysql_url,
+        sqlite_path=sqlite_path,
+        scale=scale,
+        start=date.fromisoformat(start),
+        days=days,
+        change_days=change_days,
+        echo=click.echo,
     )
 
 

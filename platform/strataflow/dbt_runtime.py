@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from strataflow.config import Project
@@ -86,7 +86,10 @@ def prepare_dbt_project(project: Project, project_dir: Path | None = None) -> Pa
     env = {**os.environ, **dbt_env(project), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     result = subprocess.run(
         [str(dbt), "parse", "--quiet", "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)],
-        cwd=project_dir, env=env, capture_output=True, text=True,
+        cwd=project_dir,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     if result.returncode != 0:
         raise RuntimeError(f"dbt parse failed in {project_dir}:\n{result.stdout}\n{result.stderr}")

@@ -39,7 +39,11 @@ def run_demo(
     start = project.tables()[0].config.partitioning.start
     seed_source(
         sqlite_path=resolve_path(project, source_cfg.path),
-        scale=scale, start=start, days=days, change_days=change_days, echo=echo,
+        scale=scale,
+        start=start,
+        days=days,
+        change_days=change_days,
+        echo=echo,
     )
 
     from strataflow.definitions import build_definitions

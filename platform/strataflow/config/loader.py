@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -91,9 +92,7 @@ def load_project(configs_dir: Path | str | None = None, env_name: str | None = N
     raw_env = platform.environments[env_name]
     env_path: tuple[str | int, ...] = ("environments", env_name)
     _reject_literal_secrets(raw_env, platform_file, env_path)
-    environment = _validate(
-        EnvironmentConfig, substitute(raw_env, platform_file, env_path), platform_file, env_path
-    )
+    environment = _validate(EnvironmentConfig, substitute(raw_env, platform_file, env_path), platform_file, env_path)
 
     registries: dict[str, SourceRegistry] = {}
     files: dict[str, Path] = {}
@@ -112,8 +111,7 @@ def load_project(configs_dir: Path | str | None = None, env_name: str | None = N
                     file,
                     "",
                     f"source {source!r} has no connection in environments.{env_name}.sources of {platform_file}",
-                    f"add a '{source}:' connection there, or rename the file to one of "
-                    f"{sorted(environment.sources)}",
+                    f"add a '{source}:' connection there, or rename the file to one of {sorted(environment.sources)}",
                 )
             )
     if problems:
@@ -133,9 +131,7 @@ def _load_registry(file: Path) -> SourceRegistry:
     if isinstance(raw, dict) and isinstance(raw.get("tables"), list):
         defaults = raw.get("defaults") or {}
         if not isinstance(defaults, dict):
-            raise ConfigError.single(
-                file, "defaults", "must be a mapping", "write defaults as key: value pairs"
-            )
+            raise ConfigError.single(file, "defaults", "must be a mapping", "write defaults as key: value pairs")
         raw = {
             **raw,
             "tables": [{**defaults, **t} if isinstance(t, dict) else t for t in raw["tables"]],
@@ -181,9 +177,7 @@ def _validate(model: type[M], data: Any, file: Path, prefix: tuple[str | int, ..
         raise ConfigError([_problem(e, file, prefix, model, data) for e in err.errors()]) from None
 
 
-def _problem(
-    error: Any, file: Path, prefix: tuple[str | int, ...], model: type[BaseModel], data: Any
-) -> ConfigProblem:
+def _problem(error: Any, file: Path, prefix: tuple[str | int, ...], model: type[BaseModel], data: Any) -> ConfigProblem:
     loc = [p for p in error["loc"] if not (isinstance(p, str) and p in _UNION_TAGS)]
     key_path = format_key_path([*prefix, *loc])
     kind = error["type"]
@@ -226,8 +220,7 @@ def _allowed_keys(model: type[BaseModel], loc: list[str | int], data: Any) -> li
 
 
 def _field_model(current: Any, part: str | int, node: Any) -> Any:
-    import typing
-
+    """The pydantic model a key of `current` holds (for a tagged union: the one `node`'s kind selects)."""
     if isinstance(part, int):
         return current
     if not (isinstance(current, type) and issubclass(current, BaseModel)):
@@ -246,8 +239,6 @@ def _field_model(current: Any, part: str | int, node: Any) -> Any:
     if len(out) > 1 and isinstance(node, dict):
         kind = node.get("kind")
         out = [
-            m
-            for m in out
-            if "kind" in m.model_fields and kind in typing.get_args(m.model_fields["kind"].annotation)
+            m for m in out if "kind" in m.model_fields and kind in typing.get_args(m.model_fields["kind"].annotation)
         ] or out
     return out[0] if out else None

@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, BackfillPolicy, AssetKey, AssetsDefinition, Config, PartitionsDefinition
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, BackfillPolicy, Config, PartitionsDefinition
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from strataflow.config import Project
@@ -43,7 +43,10 @@ def partition_vars(context: AssetExecutionContext) -> dict[str, str]:
     """The run's partition range as inclusive ISO dates (dbt_project.yml: strataflow_partition_*)."""
     window = context.partition_time_window
     last = window.end - timedelta(microseconds=1)
-    return {"strataflow_partition_start": window.start.date().isoformat(), "strataflow_partition_end": last.date().isoformat()}
+    return {
+        "strataflow_partition_start": window.start.date().isoformat(),
+        "strataflow_partition_end": last.date().isoformat(),
+    }
 
 
 def build_dbt_assets(project: Project, manifest: Path, partitions_def: PartitionsDefinition) -> AssetsDefinition:

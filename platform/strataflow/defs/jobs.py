@@ -4,8 +4,8 @@ partitioning get a RAW/SRC job of their own. Each job has a (stopped) schedule f
 from collections import Counter
 
 from dagster import (
-    AssetSelection,
     AssetsDefinition,
+    AssetSelection,
     DefaultScheduleStatus,
     ScheduleDefinition,
     build_schedule_from_partitioned_job,
@@ -30,8 +30,10 @@ def main_partitioning(project: Project) -> PartitioningConfig:
 def build_jobs(project: Project, dbt: AssetsDefinition) -> tuple[list, list[ScheduleDefinition]]:
     main = main_partitioning(project)
     # DuckDB is a single-writer file: steps of a run take turns instead of racing for its lock.
-    executor = in_process_executor if isinstance(project.environment.warehouse, DuckDBWarehouseConfig) else (
-        multiprocess_executor
+    executor = (
+        in_process_executor
+        if isinstance(project.environment.warehouse, DuckDBWarehouseConfig)
+        else (multiprocess_executor)
     )
     groups: dict[PartitioningConfig, list[TableRef]] = {}
     for ref in project.tables():

@@ -73,9 +73,7 @@ def extract_partition(
     started = time.monotonic()
     source, table = ref.source, ref.config
     what = f"extract {source}.{table.name} partition {partition}"
-    columns = with_retries(
-        lambda: reader.columns(table.name), what=what, attempts=attempts, base_delay=base_delay
-    )
+    columns = with_retries(lambda: reader.columns(table.name), what=what, attempts=attempts, base_delay=base_delay)
     require_columns(ref, [c.name for c in columns])
     window = None if table.load_type == "full" else partition_window(partition, table.partitioning.grain)
     source_window = window.in_timezone(timezone) if window else None

@@ -86,6 +86,4 @@ class MySQLReader:
 def _beyond_connectorx_decimal(arrow_type: pa.DataType) -> bool:
     """connectorx decodes DECIMAL through rust_decimal into decimal(38,10): more than 18 integer digits
     overflow it and a scale above 10 is rounded, so such columns are read as text and cast exactly."""
-    return pa.types.is_decimal(arrow_type) and (
-        arrow_type.scale > 10 or arrow_type.precision - arrow_type.scale > 18
-    )
+    return pa.types.is_decimal(arrow_type) and (arrow_type.scale > 10 or arrow_type.precision - arrow_type.scale > 18)

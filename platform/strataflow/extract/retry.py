@@ -59,8 +59,6 @@ def with_retries(
                     f"Last error: {error}. Check that the source is reachable, then re-run the partition."
                 ) from error
             delay = base_delay * 2 ** (attempt - 1)
-            log.warning(
-                "%s: transient error (%s); retry %d/%d in %.1fs", what, error, attempt, attempts - 1, delay
-            )
+            log.warning("%s: transient error (%s); retry %d/%d in %.1fs", what, error, attempt, attempts - 1, delay)
             sleep(delay)
     raise AssertionError("unreachable")

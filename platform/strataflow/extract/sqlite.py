@@ -39,18 +39,14 @@ class SQLiteReader:
 
     def columns(self, table: str) -> list[SourceColumn]:
         with self._connect() as conn:
-            rows = conn.execute(
-                'SELECT name, type, "notnull", pk FROM pragma_table_info(?)', (table,)
-            ).fetchall()
+            rows = conn.execute('SELECT name, type, "notnull", pk FROM pragma_table_info(?)', (table,)).fetchall()
         if not rows:
             raise LookupError(f"table {table!r} not found in SQLite file {self.path}")
         out = []
         for name, declared, notnull, pk in rows:
             base, precision, scale, unsigned = parse_declared_type(declared or "text")
             out.append(
-                SourceColumn(
-                    name, declared, arrow_type_for(base, precision, scale, unsigned), not (notnull or pk)
-                )
+                SourceColumn(name, declared, arrow_type_for(base, precision, scale, unsigned), not (notnull or pk))
             )
         return out
 
@@ -86,13 +82,7 @@ def _converter(arrow_type: pa.DataType) -> Any:
         return lambda v: None if v is None else datetime.fromisoformat(v).date() if isinstance(v, str) else v
     if pa.types.is_string(arrow_type):
         return lambda v: (
-            None
-            if v is None
-            else v
-            if isinstance(v, str)
-            else json.dumps(v)
-            if isinstance(v, dict)
-            else str(v)
+            None if v is None else v if isinstance(v, str) else json.dumps(v) if isinstance(v, dict) else str(v)
         )
     if pa.types.is_boolean(arrow_type):
         return lambda v: None if v is None else bool(v)

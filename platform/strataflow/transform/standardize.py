@@ -63,10 +63,7 @@ def _to_utc(df: pl.DataFrame, timezone: str) -> pl.DataFrame:
     naive = [n for n, t in df.schema.items() if isinstance(t, pl.Datetime) and t.time_zone is None]
     aware = [n for n, t in df.schema.items() if isinstance(t, pl.Datetime) and t.time_zone is not None]
     return df.with_columns(
-        *[
-            pl.col(c).dt.replace_time_zone(timezone, ambiguous="earliest").dt.convert_time_zone("UTC")
-            for c in naive
-        ],
+        *[pl.col(c).dt.replace_time_zone(timezone, ambiguous="earliest").dt.convert_time_zone("UTC") for c in naive],
         *[pl.col(c).dt.convert_time_zone("UTC") for c in aware],
     )
 
@@ -143,11 +140,7 @@ def _append_hard_deletes(
         extra[table.watermark] = pl.lit(marker).cast(df.schema[table.watermark])
     rows = keys.with_columns(**extra)
     rows = rows.with_columns(
-        [
-            pl.lit(None, dtype=dtype).alias(name)
-            for name, dtype in df.schema.items()
-            if name not in rows.columns
-        ]
+        [pl.lit(None, dtype=dtype).alias(name) for name, dtype in df.schema.items() if name not in rows.columns]
     ).select(df.columns)
     return pl.concat([df, rows.cast(df.schema)]).sort(table.primary_key)
 
