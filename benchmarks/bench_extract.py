@@ -450,6 +450,8 @@ def server_version() -> str:
 
 
 def main() -> None:
+    if not Path(TIME).exists():
+        raise SystemExit(f"{TIME} (GNU time) measures each child's peak memory: apt-get install time")
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=2_000_000)
     parser.add_argument("--repeat", type=int, default=2, help="runs per method (medians reported)")

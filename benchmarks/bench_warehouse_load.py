@@ -132,6 +132,15 @@ def child(kind: str, params: dict, parquet: str, read_rows: int) -> None:
     print(json.dumps({"results": results, "table_rows": count}))
 
 
+def generate_in_child(parquet: Path, rows: int, batch_rows: int) -> int:
+    """Write the dataset from a subprocess: a child started by exec inherits its parent's RSS high-water
+    mark in ru_maxrss, so the parent must never hold the data for the load figures to be the load's own."""
+    cmd = [sys.executable, __file__, "--write-only", "--parquet", str(parquet)]
+    cmd += ["--rows", str(rows), "--batch-rows", str(batch_rows)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return int(done.stdout.strip().splitlines()[-1])
+
+
 def run_child(kind: str, params: dict, parquet: Path, read_rows: int) -> dict:
     cmd = [
         sys.executable,
@@ -177,16 +186,20 @@ def main() -> None:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--params", help=argparse.SUPPRESS)
     parser.add_argument("--parquet", help=argparse.SUPPRESS)
+    parser.add_argument("--write-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.child:
         child(args.child, json.loads(args.params), args.parquet, args.read_rows)
         return
+    if args.write_only:
+        print(write_parquet(Path(args.parquet), args.rows, args.batch_rows))
+        return
 
     with tempfile.TemporaryDirectory(prefix="strataflow-bench-") as tmp:
         parquet = Path(tmp) / "orders.parquet"
         t0 = time.perf_counter()
-        arrow_bytes = write_parquet(parquet, args.rows, args.batch_rows)
+        arrow_bytes = generate_in_child(parquet, args.rows, args.batch_rows)
         size = parquet.stat().st_size
         print(
             f"dataset: {args.rows:,} rows, {len(SCHEMA)} columns, Arrow {arrow_bytes / 2**20:,.0f} MiB, "
