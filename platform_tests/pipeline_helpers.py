@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -10,8 +11,9 @@ from typing import Any
 
 import pyarrow as pa
 import yaml
-from dagster import DagsterInstance
+from dagster import AssetKey, DagsterInstance, ExecuteInProcessResult, JobDefinition
 
+from conftest import mysql_connect
 from strataflow.config import Project, TableRef, load_project
 from strataflow.connections import open_storage
 from strataflow.definitions import build_definitions
@@ -24,9 +26,7 @@ START = date(2025, 1, 1)
 SALT = "test-salt"
 
 
-def make_project(
-    tmp_path: Path, source: dict[str, Any], lake: dict[str, Any], warehouse: dict[str, Any]
-) -> Project:
+def make_project(tmp_path: Path, source: dict[str, Any], lake: dict[str, Any], warehouse: dict[str, Any]) -> Project:
     """A copy of the repo's configs with a 'test' environment pointing at the given parts."""
     configs = tmp_path / "configs"
     shutil.copytree(REPO / "configs", configs)
@@ -41,11 +41,20 @@ def make_project(
     return load_project(configs, "test")
 
 
-def run_partitions(project: Project, keys: list[str], instance: DagsterInstance) -> list[Any]:
-    job = build_definitions(project).resolve_job_def(MAIN_JOB)
+def run_partitions(
+    project: Project,
+    keys: list[str],
+    instance: DagsterInstance,
+    *,
+    job: JobDefinition | None = None,
+    asset_selection: Sequence[AssetKey] | None = None,
+) -> list[ExecuteInProcessResult]:
+    """Run the main job (or `job`, built once by the caller) for each partition key, one run each;
+    `asset_selection` runs a subset of its assets."""
+    job = job or build_definitions(project).resolve_job_def(MAIN_JOB)
     results = []
     for key in keys:
-        result = job.execute_in_process(partition_key=key, instance=instance)
+        result = job.execute_in_process(partition_key=key, instance=instance, asset_selection=asset_selection)
         assert result.success, key
         results.append(result)
     return results
@@ -59,9 +68,7 @@ def lake_snapshot(storage: LakeStorage, layer: str = "") -> dict[str, bytes]:
     """Every file below the lake root (or one layer) with its bytes."""
     from pyarrow import fs as pafs
 
-    selector = pafs.FileSelector(
-        storage.uri(layer) if layer else storage.root, recursive=True, allow_not_found=True
-    )
+    selector = pafs.FileSelector(storage.uri(layer) if layer else storage.root, recursive=True, allow_not_found=True)
     return {
         info.path: storage.read_bytes(info.path[len(storage.root) + 1 :])
         for info in storage.fs.get_file_info(selector)
@@ -114,3 +121,11 @@ def expected_src_row(ref: TableRef, source_row: dict[str, Any]) -> dict[str, Any
 
 def arrow_rows(table: pa.Table) -> list[dict[str, Any]]:
     return table.to_pylist()
+
+
+def source_rows(database: str, table: str) -> list[dict[str, Any]]:
+    """Every row of a table of the MariaDB demo source, as pymysql returns it."""
+    with mysql_connect(database) as conn, conn.cursor() as cur:
+        cur.execute(f"SELECT * FROM `{table}`")
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]

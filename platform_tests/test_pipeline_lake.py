@@ -100,9 +100,7 @@ def test_full_and_incremental_loads_over_several_days(project: Project) -> None:
             assert got == {k: normalise(v) for k, v in want.items()}, f"{ref.name} {key}"
 
     # every materialization is traceable
-    events = [
-        e for r in results for e in r.get_asset_materialization_events() if e.asset_key.path[0] in ("raw", "src")
-    ]
+    events = [e for r in results for e in r.get_asset_materialization_events() if e.asset_key.path[0] in ("raw", "src")]
     assert len(events) == 3 * 2 * len(project.tables())
     for event in events:
         meta = event.step_materialization_data.materialization.metadata

@@ -8,11 +8,15 @@
     hash_columns: the columns hashed into hash_key when that is not the primary key (a link's keys)
     deletes:      'flag' keeps a deleted key with is_deleted = true; 'remove' deletes its row
     load_date:    the column ordering the changes (default updated_at)
+    fill_from:    where to look up hash_columns a change lacks, by primary key, e.g.
+                  {'model': 'vlt_link_order_item', 'columns': ['order_id', 'product_id']}. A detected hard
+                  delete carries only the key; once the partition holding the key's last full row has been
+                  re-extracted, the change log has no row left to take them from, but the link still knows.
 
     Incremental runs merge on hash_key. The keys changed in the window are looked up in the whole change
     log and their latest change wins, so an out-of-order or back-dated window can never overwrite a newer
     state, even a removed one. 'remove' adds a post-hook deleting is_deleted rows after the merge. -#}
-{% macro cdc_merge(hash_key, source_model, primary_key, attributes, hash_columns=none, deletes='flag', load_date='updated_at') -%}
+{% macro cdc_merge(hash_key, source_model, primary_key, attributes, hash_columns=none, deletes='flag', load_date='updated_at', fill_from=none) -%}
 {%- set keys = strataflow._as_list(primary_key) -%}
 {%- if deletes not in ['flag', 'remove'] -%}
     {{ exceptions.raise_compiler_error("cdc_merge: deletes must be 'flag' or 'remove', not " ~ deletes) }}
@@ -20,9 +24,29 @@
 {%- if deletes == 'remove' -%}
     {{ config(post_hook=["delete from {{ this }} where is_deleted"]) }}
 {%- endif -%}
+{%- set fill_columns = (fill_from or {}).get('columns', []) -%}
+{%- set columns = [] -%}
+{%- for column in keys + (hash_columns or []) + attributes + [load_date, 'is_deleted', 'record_source', '_partition', '_loaded_at'] -%}
+    {%- if column not in columns %}{% do columns.append(column) %}{% endif -%}
+{%- endfor -%}
 with change_log as (
+    {%- if fill_columns %}
+    select
+        {%- for column in columns %}
+        {% if column in fill_columns %}coalesce(changes.{{ column }}, known.{{ column }}) as {{ column }}{% else %}changes.{{ column }}{% endif %}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from {{ ref(source_model) }} as changes
+    left join (
+        select {{ keys | join(', ') }}, {% for column in fill_columns %}max({{ column }}) as {{ column }}{% if not loop.last %}, {% endif %}{% endfor %}
+        from {{ ref(fill_from['model']) }}
+        group by {{ keys | join(', ') }}
+    ) as known
+        on {% for column in keys %}known.{{ column }} = changes.{{ column }}{% if not loop.last %} and {% endif %}{% endfor %}
+    where {% for column in keys %}changes.{{ column }} is not null{% if not loop.last %} and {% endif %}{% endfor %}
+    {%- else %}
     select * from {{ ref(source_model) }}
     where {% for column in keys %}{{ column }} is not null{% if not loop.last %} and {% endif %}{% endfor %}
+    {%- endif %}
 ),
 
 {%- if is_incremental() %}
