@@ -40,7 +40,12 @@ def project_with_refunds(tmp_path: Path):
     shutil.copytree(REPO / "configs", configs)
     registry = yaml.safe_load((configs / "sources/shop.yaml").read_text())
     registry["tables"].append(
-        {"name": "refunds", "load_type": "incremental", "primary_key": ["refund_id"], "columns": {"amt": {"rename": "amount"}}}
+        {
+            "name": "refunds",
+            "load_type": "incremental",
+            "primary_key": ["refund_id"],
+            "columns": {"amt": {"rename": "amount"}},
+        }
     )
     (configs / "sources/shop.yaml").write_text(yaml.safe_dump(registry, sort_keys=False))
     dbt_dir = tmp_path / "dbt"
