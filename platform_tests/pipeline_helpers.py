@@ -13,7 +13,7 @@ import pyarrow as pa
 import yaml
 from dagster import AssetKey, DagsterInstance, ExecuteInProcessResult, JobDefinition
 
-from conftest import mysql_connect
+from conftest import MYSQL, mysql_connect
 from strataflow.config import Project, TableRef, load_project
 from strataflow.connections import open_storage
 from strataflow.definitions import build_definitions
@@ -58,6 +58,13 @@ def run_partitions(
         assert result.success, key
         results.append(result)
     return results
+
+
+def run_lake_partitions(project: Project, keys: list[str], instance: DagsterInstance) -> list[ExecuteInProcessResult]:
+    """Run only the RAW and SRC assets of the main job (no dbt) for each partition key."""
+    defs = build_definitions(project)
+    lake = [k for k in defs.resolve_asset_graph().get_all_asset_keys() if k.path[0] in ("raw", "src")]
+    return run_partitions(project, keys, instance, job=defs.resolve_job_def(MAIN_JOB), asset_selection=lake)
 
 
 def day_keys(first: int, last: int) -> list[str]:
@@ -121,6 +128,18 @@ def expected_src_row(ref: TableRef, source_row: dict[str, Any]) -> dict[str, Any
 
 def arrow_rows(table: pa.Table) -> list[dict[str, Any]]:
     return table.to_pylist()
+
+
+def mysql_source_config(database: str) -> dict[str, Any]:
+    """The `sources.shop` entry of a test environment reading the MariaDB database `database`."""
+    return {
+        "kind": "mysql",
+        "host": MYSQL["host"],
+        "port": MYSQL["port"],
+        "user": MYSQL["user"],
+        "password": "${TEST_MYSQL_PASSWORD:-}",
+        "database": database,
+    }
 
 
 def source_rows(database: str, table: str) -> list[dict[str, Any]]:

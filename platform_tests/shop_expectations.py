@@ -224,6 +224,8 @@ def expected_products(f: Orders, src: dict[str, list[dict]]) -> dict[str, Expect
             "as_of_date": f.as_of,
             "units_sold_30d": sum(x["quantity"] for x in recent),
             "revenue_30d": sum((x["net"] for x in recent), Decimal(0)),
+            "lifetime_units_sold": sum(x["quantity"] for x in sold if not x["is_returned"]),
+            "lifetime_returned_units": sum(x["quantity"] for x in sold if x["is_returned"]),
             "return_rate": ratio(
                 sum(x["quantity"] for x in sold if x["is_returned"]), sum(x["quantity"] for x in sold)
             ),
@@ -265,7 +267,36 @@ def expected_marts(f: Orders, src: dict[str, list[dict]]) -> dict[str, Expectati
     for (first, _), row in retention.items():
         row["cohort_size"] = sizes[first]
         row["retention_rate"] = row["active_customers"] / sizes[first]
-    return {"mrt_daily_revenue_by_category": revenue_by_category, "mrt_customer_cohort_retention": dict(retention)}
+    return {
+        "mrt_daily_revenue_by_category": revenue_by_category,
+        "mrt_customer_cohort_retention": dict(retention),
+        "mrt_vendor_performance": expected_vendor_performance(f, src),
+    }
+
+
+def expected_vendor_performance(f: Orders, src: dict[str, list[dict]]) -> Expectation:
+    """Every vendor's latest change (deleted ones too), over the current products naming it now: their
+    lines of revenue orders (all of a product's sales go to its current vendor, none to a deleted product)."""
+    products = current(src["products"], "product_id")
+    out = {}
+    for vid, v in current(src["vendors"], "vendor_id", keep_deleted=True).items():
+        mine = {pid: p for pid, p in products.items() if p["vendor_id"] == vid}
+        sold = [x for x in f.revenue_lines if x["product_id"] in mine]
+        recent = [x for x in sold if not x["is_returned"] and x["order_date"] >= f.window_start]
+        out[(vid,)] = {
+            "vendor_name": v["vendor_name"],
+            "country": v["country"],
+            "is_deleted": is_deleted(v),
+            "as_of_date": f.as_of,
+            "product_count": len(mine),
+            "active_products": sum(p["status"] == "active" for p in mine.values()),
+            "units_sold_30d": sum(x["quantity"] for x in recent),
+            "revenue_30d": sum((x["net"] for x in recent), Decimal(0)),
+            "return_rate": ratio(
+                sum(x["quantity"] for x in sold if x["is_returned"]), sum(x["quantity"] for x in sold)
+            ),
+        }
+    return out
 
 
 def expected_vault(src: dict[str, list[dict]]) -> dict[str, Expectation]:
@@ -323,6 +354,7 @@ GRAIN = {
     "mrt_daily_revenue_by_category": ["order_date", "category_id"],
     "mrt_customer_cohort_retention": ["cohort_month", "months_since_first_order"],
     "mrt_customer_features": ["customer_id"],
+    "mrt_vendor_performance": ["vendor_id"],
     "vlt_sat_order_item": ["order_item_hk"],
     "vlt_sat_order_payment": ["order_payment_hk"],
     "vlt_sat_vendor": ["vendor_hk"],

@@ -318,6 +318,18 @@ CHANGES: dict[str, list[dict]] = {
             ("I", "2025-01-01 07:30", {}),
             ("D", "2025-01-10 12:00", {"deleted_at": ts("2025-01-10 12:00")}),
         ),
+        # a vendor without any product
+        *versions(
+            VEN,
+            {
+                "vendor_id": 13,
+                "vendor_name": "Umbrella",
+                "email": sha("umbrella"),
+                "country": "JP",
+                "created_at": ts("2025-02-01"),
+            },
+            ("I", "2025-02-03 08:00", {}),
+        ),
     ],
     "customers": [
         *versions(
@@ -359,6 +371,7 @@ CHANGES: dict[str, list[dict]] = {
             product(1001, 11, 3, "NOV", "The Novel", "20.00", "2025-01-01 08:00"),
             ("I", "2025-01-01 08:00", {}),
             ("U", "2025-01-04 10:00", {"product_name": "The Novel (2nd ed.)"}),
+            ("U", "2025-02-25 09:00", {"status": "discontinued"}),
         ),
         *versions(
             PRO,
@@ -802,6 +815,25 @@ def test_hand_checked_measures(run: Run) -> None:
     # order 5004 was placed at 02:30 UTC on 2025-01-10 (still the 9th in New York)
     day = wh.query("select order_date from ain.ain_orders where order_id = 5004")[0]["order_date"]
     assert day == date(2025, 1, 10)
+    vendors = {
+        r["vendor_id"]: r
+        for r in wh.query(
+            "select vendor_id, is_deleted, product_count, active_products, units_sold_30d, revenue_30d, return_rate "
+            "from mrt.mrt_vendor_performance"
+        )
+    }
+    # as_of_date 2025-03-03, so the 30 days start on 2025-02-02
+    # Initech is deleted but its Cable (1003) sells: 5005 2 units (10.00), 5006 3 (14.00), 5008 10 (47.50)
+    initech = vendors[12]
+    assert (initech["is_deleted"], initech["active_products"]) == (True, 1)
+    assert (initech["units_sold_30d"], initech["revenue_30d"], initech["return_rate"]) == (15, Decimal("71.50"), 0)
+    # Globex's only product, the Novel, is discontinued; lifetime 2 of 6 units returned (5001 is cancelled)
+    globex = vendors[11]
+    assert (globex["product_count"], globex["active_products"], globex["units_sold_30d"]) == (1, 0, 1)
+    assert abs(globex["return_rate"] - 1 / 3) < 1e-9
+    # Acme's Charger (1002) is deleted: only the Phone (1000) counts; 5003 is a test order
+    assert (vendors[10]["product_count"], vendors[10]["revenue_30d"]) == (1, Decimal("450.00"))
+    assert (vendors[13]["product_count"], vendors[13]["units_sold_30d"], vendors[13]["return_rate"]) == (0, 0, None)
 
 
 # ------------------------------------------------------------------------------------------ Snowflake

@@ -201,7 +201,9 @@ def test_datastores_match_what_strataflow_connects_to(services: dict[str, Any]) 
     env = environment(services["code-location"])
     mysql = environment(services["mysql"])
     assert (env["MYSQL_HOST"], env["MYSQL_USER"], env["MYSQL_DATABASE"]) == (
-        "mysql", mysql["MYSQL_USER"], mysql["MYSQL_DATABASE"]
+        "mysql",
+        mysql["MYSQL_USER"],
+        mysql["MYSQL_DATABASE"],
     )
     assert env["MYSQL_PASSWORD"] == mysql["MYSQL_PASSWORD"]
     pg = environment(services["postgres"])
@@ -215,7 +217,8 @@ def test_datastores_match_what_strataflow_connects_to(services: dict[str, Any]) 
     minio = environment(services["minio"])
     assert env["S3_ENDPOINT_URL"].startswith("http://minio:")
     assert (env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]) == (
-        minio["MINIO_ROOT_USER"], minio["MINIO_ROOT_PASSWORD"]
+        minio["MINIO_ROOT_USER"],
+        minio["MINIO_ROOT_PASSWORD"],
     )
     assert environment(services["minio-buckets"])["LAKE_BUCKET"] == env["LAKE_BUCKET"]
 

@@ -10,27 +10,23 @@ from typing import Any
 import pytest
 from dagster import DagsterInstance
 
-from conftest import MYSQL, mysql_connect
+from conftest import mysql_connect
 from pipeline_helpers import (
     START,
     day_keys,
     expected_src_row,
     lake_snapshot,
     make_project,
-    run_partitions,
+    mysql_source_config,
+    run_lake_partitions,
+    source_rows,
     src_current,
+    src_log,
 )
 from strataflow.config import Project
 from strataflow.connections import open_storage
 from strataflow.demo import create_schema, generate, simulate_day
 from strataflow.demo.dbio import query
-
-
-def source_rows(database: str, table: str) -> list[dict[str, Any]]:
-    with mysql_connect(database) as conn, conn.cursor() as cur:
-        cur.execute(f"SELECT * FROM `{table}`")
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
 def normalise(value: Any) -> Any:
@@ -45,14 +41,7 @@ def normalise(value: Any) -> Any:
 
 @pytest.fixture(params=["local", "s3"])
 def project(request: pytest.FixtureRequest, tmp_path: Path, mysql_db: str) -> Project:
-    source = {
-        "kind": "mysql",
-        "host": MYSQL["host"],
-        "port": MYSQL["port"],
-        "user": MYSQL["user"],
-        "password": "${TEST_MYSQL_PASSWORD:-}",
-        "database": mysql_db,
-    }
+    source = mysql_source_config(mysql_db)
     if request.param == "local":
         lake = {"kind": "local", "path": str(tmp_path / "lake")}
     else:
@@ -72,13 +61,13 @@ def project(request: pytest.FixtureRequest, tmp_path: Path, mysql_db: str) -> Pr
 def test_full_and_incremental_loads_over_several_days(project: Project) -> None:
     database = project.environment.sources["shop"].database
     instance = DagsterInstance.ephemeral()
-    run_partitions(project, day_keys(0, 2), instance)
+    run_lake_partitions(project, day_keys(0, 2), instance)
 
     with mysql_connect(database) as conn:
         for offset in (3, 4):
             simulate_day(conn, "mysql", START + timedelta(days=offset), seed=offset)
     # day 3's and day 4's changes, plus the back-dated rows the simulator put on the day before
-    results = run_partitions(project, day_keys(2, 4), instance)
+    results = run_lake_partitions(project, day_keys(2, 4), instance)
 
     every_day = day_keys(0, 4)
     for ref in project.tables():
@@ -88,9 +77,7 @@ def test_full_and_incremental_loads_over_several_days(project: Project) -> None:
             rows = [r for r in rows if r[cfg.soft_delete] is None]
         expected = {tuple(r[c] for c in cfg.primary_key): expected_src_row(ref, r) for r in rows}
         if cfg.load_type == "full":
-            from pipeline_helpers import src_log
-
-            latest = [r for r in src_log(project, ref, [every_day[-1]])]
+            latest = src_log(project, ref, [every_day[-1]])
             actual = {tuple(r[cfg.output_name(c)] for c in cfg.primary_key): r for r in latest}
         else:
             actual = src_current(project, ref, every_day)
@@ -110,14 +97,14 @@ def test_full_and_incremental_loads_over_several_days(project: Project) -> None:
 
 def test_rematerializing_a_partition_is_idempotent(project: Project) -> None:
     instance = DagsterInstance.ephemeral()
-    run_partitions(project, day_keys(0, 1), instance)
+    run_lake_partitions(project, day_keys(0, 1), instance)
     storage = open_storage(project)
     before = lake_snapshot(storage)
     ref = project.table("shop", "orders")
     current = src_current(project, ref, day_keys(0, 1))
 
-    run_partitions(project, day_keys(1, 1), instance)
-    run_partitions(project, day_keys(1, 1), instance)
+    run_lake_partitions(project, day_keys(1, 1), instance)
+    run_lake_partitions(project, day_keys(1, 1), instance)
 
     assert lake_snapshot(storage) == before
     assert src_current(project, ref, day_keys(0, 1)) == current
@@ -126,15 +113,13 @@ def test_rematerializing_a_partition_is_idempotent(project: Project) -> None:
 def test_hard_deletes_are_detected_by_key_comparison(project: Project) -> None:
     database = project.environment.sources["shop"].database
     instance = DagsterInstance.ephemeral()
-    run_partitions(project, day_keys(0, 2), instance)
+    run_lake_partitions(project, day_keys(0, 2), instance)
     with mysql_connect(database) as conn:
         summary = simulate_day(conn, "mysql", START + timedelta(days=3), seed=3)
         gone = {r[0] for r in query(conn, "mysql", "SELECT order_item_id FROM order_items")}
     deleted = summary.tables["order_items"].hard_deleted
     assert deleted and not (set(deleted) & gone)
-    run_partitions(project, day_keys(3, 3), instance)
-
-    from pipeline_helpers import src_log
+    run_lake_partitions(project, day_keys(3, 3), instance)
 
     log = src_log(project, project.table("shop", "order_items"), day_keys(3, 3))
     deletes = {r["order_item_id"] for r in log if r["_op"] == "D"}

@@ -36,7 +36,15 @@ import pytest
 from dagster import AssetKey, DagsterInstance, Definitions, ExecuteInProcessResult
 
 from conftest import MYSQL, mysql_connect
-from pipeline_helpers import START, day_keys, expected_src_row, make_project, run_partitions, source_rows
+from pipeline_helpers import (
+    START,
+    day_keys,
+    expected_src_row,
+    make_project,
+    mysql_source_config,
+    run_partitions,
+    source_rows,
+)
 from shop_expectations import (
     Orders,
     differences,
@@ -303,14 +311,7 @@ def scenario(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     tmp = tmp_path_factory.mktemp(f"e2e-{request.param}")
     warehouse = duckdb_warehouse(tmp) if request.param == "duckdb" else postgres_warehouse()
     with mariadb_source() as database, warehouse as (warehouse_config, reader):
-        source = {
-            "kind": "mysql",
-            "host": MYSQL["host"],
-            "port": MYSQL["port"],
-            "user": MYSQL["user"],
-            "password": "${TEST_MYSQL_PASSWORD:-}",
-            "database": database,
-        }
+        source = mysql_source_config(database)
         lake = {"kind": "local", "path": str(tmp / "lake")}
         project = make_project(tmp, source, lake, warehouse_config)
         started = time.monotonic()
@@ -440,23 +441,15 @@ def test_rerun_adds_one_success_audit_row_per_src_load(scenario: Scenario) -> No
 # ------------------------------------------------------------------------------------------ 4. lineage
 
 
-# No mart reads vendor attributes yet: they end in ana_products (vendor_name). The exception is explicit so
-# the gap stays visible, and the test fails once a mart does read them (then drop the entry).
-ENDS_BEFORE_A_MART = {"vendors": "ana"}
-
-
 def test_every_raw_table_reaches_a_mart(scenario: Scenario) -> None:
     graph = scenario.defs.resolve_asset_graph()
     for ref in scenario.project.tables():
         start = AssetKey(["raw", ref.source, ref.name])
-        last_layer = ENDS_BEFORE_A_MART.get(ref.name, "mrt")
-        path = path_to_layer(graph, start, last_layer)
-        assert path, f"no path from {start.to_user_string()} to any {last_layer}/ asset"
+        path = path_to_layer(graph, start, "mrt")
+        assert path, f"no path from {start.to_user_string()} to any mrt/ asset"
         assert path[1] == AssetKey(["src", ref.source, ref.name]), path
         layers = [LINEAGE_ORDER.index(key.path[0]) for key in path]
         assert layers == sorted(layers), path  # left to right through the layers
-        if last_layer != "mrt":
-            assert not path_to_layer(graph, start, "mrt"), f"{ref.name} reaches a mart now: drop it from the exceptions"
 
 
 def path_to_layer(graph: Any, start: AssetKey, layer: str) -> list[AssetKey]:

@@ -56,6 +56,8 @@ select
     as_of.as_of_date,
     coalesce(sales.units_sold_30d, 0) as units_sold_30d,
     coalesce(sales.revenue_30d, 0) as revenue_30d,
+    coalesce(sales.units_sold, 0) as lifetime_units_sold,
+    coalesce(sales.returned_units, 0) as lifetime_returned_units,
     {{ strataflow.ratio('sales.returned_units', 'sales.units_sold + sales.returned_units') }} as return_rate
 from products
 cross join as_of
