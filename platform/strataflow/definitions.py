@@ -1,6 +1,8 @@
 """The Dagster code location: assets built from configs/ (see strataflow.config for how it is found)."""
 
-from dagster import Definitions
+import warnings
+
+from dagster import BetaWarning, Definitions
 
 from strataflow.config import Project, load_project
 from strataflow.dbt_runtime import dbt_dir, prepare_dbt_project
@@ -15,8 +17,10 @@ def build_definitions(project: Project | None = None) -> Definitions:
     project = project or load_project()
     project_dir = dbt_dir()
     manifest = prepare_dbt_project(project, project_dir)
-    dbt = build_dbt_assets(project, manifest, partitions_for(main_partitioning(project)))
-    assets = [build(ref) for ref in project.tables() for build in (build_raw_asset, build_src_asset)]
+    with warnings.catch_warnings():  # backfill_policy on @asset is marked beta in Dagster 1.13
+        warnings.simplefilter("ignore", BetaWarning)
+        dbt = build_dbt_assets(project, manifest, partitions_for(main_partitioning(project)))
+        assets = [build(ref) for ref in project.tables() for build in (build_raw_asset, build_src_asset)]
     jobs, schedules = build_jobs(project, dbt)
     return Definitions(
         assets=[*assets, dbt],

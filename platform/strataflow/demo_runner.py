@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
+from contextlib import redirect_stderr, redirect_stdout
 from datetime import timedelta
 from pathlib import Path
 
-from dagster import DagsterInstance
+from dagster import DagsterEventType, DagsterInstance
 
 from strataflow.config import load_project
 from strataflow.connections import resolve_path
@@ -29,7 +31,9 @@ def run_demo(
     home.mkdir(parents=True, exist_ok=True)
     os.environ["STRATAFLOW_HOME"] = str(home)
     os.environ.setdefault("DAGSTER_HOME", str(home / "dagster"))
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    dagster_home = Path(os.environ["DAGSTER_HOME"])
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    (dagster_home / "dagster.yaml").touch()  # the defaults: SQLite storage in DAGSTER_HOME
     os.environ.setdefault("STRATAFLOW_ENV", "local")
 
     project = load_project()
@@ -51,12 +55,25 @@ def run_demo(
     defs = build_definitions(project)
     job = defs.resolve_job_def(MAIN_JOB)
     instance = DagsterInstance.get()
+    log_path = home / "demo.log"
+    echo(f"running {MAIN_JOB} per partition (Dagster and dbt logs: {log_path})")
     for offset in range(days + change_days):
         key = (start + timedelta(days=offset)).isoformat()
-        result = job.execute_in_process(partition_key=key, instance=instance)
+        started = time.monotonic()
+        with open(log_path, "a") as log, redirect_stdout(log), redirect_stderr(log):
+            result = job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False)
         materialized = len(result.get_asset_materialization_events())
-        echo(f"partition {key}: {'ok' if result.success else 'FAILED'} ({materialized} assets)")
+        checks = [
+            e.asset_check_evaluation_data
+            for e in result.all_events
+            if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION
+        ]
+        passed = sum(c.passed for c in checks)
+        echo(
+            f"partition {key}: {'ok' if result.success else 'FAILED'} in {time.monotonic() - started:.0f}s: "
+            f"{materialized} assets materialized, {passed}/{len(checks)} checks passed"
+        )
         if not result.success:
-            raise SystemExit(f"partition {key} failed; see the run in the Dagster UI (dagster dev)")
+            raise SystemExit(f"partition {key} failed: see {log_path} or the run in the Dagster UI (dagster dev)")
     echo(f"lake: {resolve_path(project, project.environment.lake.path)}")  # type: ignore[union-attr]
     echo(f"Browse the assets and runs: DAGSTER_HOME={os.environ['DAGSTER_HOME']} uv run dagster dev")

@@ -7,11 +7,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, BackfillPolicy, Config, PartitionsDefinition
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Config, PartitionsDefinition
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from strataflow.config import Project
 from strataflow.dbt_runtime import dbt_environment, dbt_executable
+from strataflow.defs.lake_assets import ONE_PARTITION_PER_RUN
 
 LAYERS = ("vin", "vlt", "ain", "ana", "mrt")
 
@@ -55,8 +56,7 @@ def build_dbt_assets(project: Project, manifest: Path, partitions_def: Partition
         dagster_dbt_translator=StrataflowDbtTranslator(),
         partitions_def=partitions_def,
         name="strataflow_dbt",
-        # one partition per run, like the RAW/SRC assets it runs with, so each run reads its own window
-        backfill_policy=BackfillPolicy.multi_run(1),
+        backfill_policy=ONE_PARTITION_PER_RUN,
     )
     def _dbt(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig) -> Iterator[Any]:
         args = ["build", "--vars", json.dumps(partition_vars(context))]

@@ -4,6 +4,7 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
+    BackfillPolicy,
     Backoff,
     MaterializeResult,
     MetadataValue,
@@ -20,6 +21,9 @@ from strataflow.extract import extract_partition
 from strataflow.lake import partition_prefix
 from strataflow.transform import build_src_partition
 from strataflow.warehouse.src_loader import load_src_partition
+
+# A partition's window is its own: each run (and each backfill run) handles exactly one partition.
+ONE_PARTITION_PER_RUN = BackfillPolicy.multi_run(1)
 
 
 def raw_key(ref: TableRef) -> AssetKey:
@@ -51,6 +55,7 @@ def build_raw_asset(ref: TableRef) -> AssetsDefinition:
         description=f"Rows of {ref.source}.{cfg.name} exactly as extracted ({cfg.load_type}).",
         metadata=_describe(ref),
         retry_policy=RetryPolicy(max_retries=1, delay=5, backoff=Backoff.EXPONENTIAL),
+        backfill_policy=ONE_PARTITION_PER_RUN,
     )
     def _raw(context: AssetExecutionContext, strataflow: StrataflowResource) -> MaterializeResult:
         project = strataflow.project
@@ -101,6 +106,7 @@ def build_src_asset(ref: TableRef) -> AssetsDefinition:
             f"PII masked, with _batch_id/_partition/_loaded_at/_op; in the lake and in src.{ref.warehouse_table}."
         ),
         metadata=_describe(ref),
+        backfill_policy=ONE_PARTITION_PER_RUN,
     )
     def _src(context: AssetExecutionContext, strataflow: StrataflowResource) -> MaterializeResult:
         project = strataflow.project
