@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterator
 from datetime import datetime
@@ -81,9 +80,7 @@ def _converter(arrow_type: pa.DataType) -> Any:
     if pa.types.is_date(arrow_type):
         return lambda v: None if v is None else datetime.fromisoformat(v).date() if isinstance(v, str) else v
     if pa.types.is_string(arrow_type):
-        return lambda v: (
-            None if v is None else v if isinstance(v, str) else json.dumps(v) if isinstance(v, dict) else str(v)
-        )
+        return lambda v: None if v is None else v if isinstance(v, str) else str(v)
     if pa.types.is_boolean(arrow_type):
         return lambda v: None if v is None else bool(v)
     return lambda v: v
