@@ -14,15 +14,17 @@ Then per target (DuckDB file, PostgreSQL database created for the run and droppe
   - --repeat times, each command restored from that snapshot, back to back so that a ratio compares
     runs under the same machine load (the machine is shared):
       `dbt run --full-refresh`                                   T_full
-      `dbt run --vars {strataflow_partition_start/end: <day>}`   T_incr: what Dagster runs per day
-      `dbt run` (no vars)                                        incremental over the whole change log
-      `dbt build --full-refresh` / `dbt build --vars ...`        the same with every dbt test (--no-build)
+      `dbt run`, window <day>                                    T_incr: what Dagster runs per day
+      `dbt run` (no window)                                      incremental over the whole change log
+      `dbt build --full-refresh` / `dbt build`, window <day>      the same with every dbt test (--no-build)
+  The window is passed as Dagster passes it: env STRATAFLOW_PARTITION_START/END, which the vars
+  strataflow_partition_start/_end fall back to (dbt/macros/incremental_window.sql).
   - check: the incremental result equals the full refresh of the same SRC state (row count and an
     order-independent hash of every vlt/ain/ana/mrt table).
 Times: "wall" is the dbt process (start-up, partial-parse check, connections: what an orchestrator
 pays), "dbt" is run_results.json elapsed_time (the DAG only), "CPU" the dbt process's user+sys (all of
 the work on DuckDB). Each flavour has its own --target-path, warmed by one `dbt parse`, so partial
-parsing applies (changing --vars forces a full re-parse: the cold `dbt parse` figure shows that cost).
+parsing applies (the env window keeps it; changing --vars would force the cold `dbt parse` cost).
 Medians over the repetitions; ratios are medians of per-repetition ratios; per-model times are medians
 of run_results.json execution_time. --dbt-project runs a modified copy of dbt/ (to try a change).
 
@@ -374,8 +376,10 @@ class Dbt:
             "--target-path", str(self.scratch / flavour / "target"), "--log-path", str(self.scratch / flavour / "logs"),
         ]  # fmt: skip
 
-    def invoke(self, args: list[str], flavour: str) -> tuple[float, float, Path]:
+    def invoke(self, args: list[str], flavour: str, window: str | None = None) -> tuple[float, float, Path]:
         env = {**os.environ, **self.env, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+        if window:  # as Dagster passes it (defs/dbt_assets.py): env vars, which keep dbt's partial parse
+            env |= {"STRATAFLOW_PARTITION_START": window, "STRATAFLOW_PARTITION_END": window}
         cmd = [str(DBT), *args, *self.paths(flavour)]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
@@ -389,9 +393,9 @@ class Dbt:
             )
         return wall, cpu, self.scratch / flavour / "target"
 
-    def parse(self, flavour: str, vars_: str | None, cold: bool = False) -> float:
-        args = ["parse", *(["--vars", vars_] if vars_ else []), *(["--no-partial-parse"] if cold else [])]
-        wall, _, target = self.invoke(args, flavour)
+    def parse(self, flavour: str, window: str | None, cold: bool = False) -> float:
+        args = ["parse", *(["--no-partial-parse"] if cold else [])]
+        wall, _, target = self.invoke(args, flavour, window)
         if not self.materialized:
             manifest = json.loads((target / "manifest.json").read_text())
             self.materialized = {
@@ -401,10 +405,10 @@ class Dbt:
             }
         return wall
 
-    def run(self, command: str, flavour: str, vars_: str | None = None, full_refresh: bool = False) -> DbtRun:
-        args = [command, *(["--vars", vars_] if vars_ else []), *(["--full-refresh"] if full_refresh else [])]
+    def run(self, command: str, flavour: str, window: str | None = None, full_refresh: bool = False) -> DbtRun:
+        args = [command, *(["--full-refresh"] if full_refresh else [])]
         load = os.getloadavg()[0]
-        wall, cpu, target = self.invoke(args, flavour)
+        wall, cpu, target = self.invoke(args, flavour, window)
         results = json.loads((target / "run_results.json").read_text())
         models, tests = {}, {}
         for r in results["results"]:
@@ -434,7 +438,10 @@ def fingerprint(target: Target) -> dict[str, tuple]:
         "SELECT table_schema, table_name FROM information_schema.tables "
         f"WHERE table_schema IN ({schemas}) AND table_type = 'BASE TABLE' ORDER BY 1, 2"
     )
-    return {f"{s}.{t}": tuple(target.query(target.fingerprint_sql(s, t))[0]) for s, t in tables}
+    # ain_changed_keys is the run's change set (empty on --full-refresh), not warehouse state
+    return {
+        f"{s}.{t}": tuple(target.query(target.fingerprint_sql(s, t))[0]) for s, t in tables if t != "ain_changed_keys"
+    }
 
 
 # --- the measurement --------------------------------------------------------------------------------
@@ -445,16 +452,16 @@ class Flavour:
     key: str
     label: str
     command: str  # run | build
-    window: bool  # pass the new day as --vars
+    window: bool  # pass the new day as the partition window
     full_refresh: bool
 
 
 FLAVOURS = (
     Flavour("full", "full `run --full-refresh`", "run", False, True),
-    Flavour("incr", "incr `run --vars <day>`", "run", True, False),
-    Flavour("incr_all", "incr `run` (no vars: whole change log)", "run", False, False),
+    Flavour("incr", "incr `run`, window <day>", "run", True, False),
+    Flavour("incr_all", "incr `run` (no window: whole change log)", "run", False, False),
     Flavour("full_build", "full `build --full-refresh`", "build", False, True),
-    Flavour("incr_build", "incr `build --vars <day>`", "build", True, False),
+    Flavour("incr_build", "incr `build`, window <day>", "build", True, False),
 )
 
 
@@ -493,7 +500,6 @@ def measure(target: Target, stamp: dict[str, Any], work: Path, args: argparse.Na
     env = target.env() | ({"STRATAFLOW_DBT_THREADS": str(args.threads)} if args.threads else {})
     dbt = Dbt(env, scratch, args.dbt_project)
     day = stamp["new_key"]
-    day_vars = json.dumps({"strataflow_partition_start": day, "strataflow_partition_end": day})
     flavours = [f for f in FLAVOURS if args.build or f.command == "run"]
 
     log(f"{target.kind}: loading {len(stamp['keys'])} SRC partitions")
@@ -503,7 +509,7 @@ def measure(target: Target, stamp: dict[str, Any], work: Path, args: argparse.Na
     log(f"{target.kind}: loaded {history_rows:,} SRC rows in {load_history_s:.1f}s")
     cold_parse = dbt.parse("plain", None, cold=True)
     dbt.parse("plain", None)  # leave a partial-parse state behind for the timed runs
-    dbt.parse("day", day_vars)
+    dbt.parse("day", day)
     initial = dbt.run("run", "plain", full_refresh=True)
     log(f"{target.kind}: initial build of the history: wall {initial.wall_s:.1f}s, dbt {initial.dbt_s:.1f}s")
     t = time.perf_counter()
@@ -518,7 +524,7 @@ def measure(target: Target, stamp: dict[str, Any], work: Path, args: argparse.Na
     for i in range(args.repeat):
         for f in flavours:
             target.restore()
-            run = dbt.run(f.command, "day" if f.window else "plain", day_vars if f.window else None, f.full_refresh)
+            run = dbt.run(f.command, "day" if f.window else "plain", day if f.window else None, f.full_refresh)
             runs[f.key].append(run)
             log(
                 f"{target.kind} #{i + 1} {f.label}: wall {run.wall_s:.1f}s, dbt {run.dbt_s:.1f}s, "
@@ -573,9 +579,9 @@ def report(stamp: dict[str, Any], results: list[TargetResult], args: argparse.Na
         f"runs under the same machine load; medians of {args.repeat} repetitions. **wall** = the dbt process "
         "(start-up, partial-parse check, connections, DAG: what an orchestrator waits for); **dbt** = "
         "run_results.json `elapsed_time` (the DAG only); **CPU** = user+sys of the dbt process, which is all "
-        "of the work on DuckDB (in-process) but only the client side on PostgreSQL. `--vars <day>` = "
-        "`{strataflow_partition_start: <day>, strataflow_partition_end: <day>}` (window widened by the 1-day "
-        "lookback).",
+        "of the work on DuckDB (in-process) but only the client side on PostgreSQL. window <day> = "
+        "env `STRATAFLOW_PARTITION_START=STRATAFLOW_PARTITION_END=<day>`, as Dagster passes it (widened by the "
+        "1-day lookback).",
         "",
         "| target | command | wall s | dbt s | CPU s | models s (sum) | tests s (sum) |",
         "| --- | --- | --- | --- | --- | --- | --- |",
@@ -626,8 +632,9 @@ def report(stamp: dict[str, Any], results: list[TargetResult], args: argparse.Na
             f"- **{r.kind}**: SRC load of the history {r.load_history_rows:,} rows in {r.load_history_s:.1f} s, "
             f"of the new partition {r.load_new_rows:,} rows in {r.load_new_s:.1f} s; initial build "
             f"{r.initial_build.wall_s:.1f} s wall; warehouse {r.size_mb:,.0f} MiB; dbt process overhead "
-            f"(wall - dbt) ~{overhead:.1f} s; cold `dbt parse` {r.cold_parse_s:.1f} s (paid on top when --vars "
-            f"differ from the previous invocation's: partial parsing is then disabled); {check}. "
+            f"(wall - dbt) ~{overhead:.1f} s; cold `dbt parse` {r.cold_parse_s:.1f} s (not paid by these runs: "
+            f"the window comes as env vars; it would be with --vars, which disable partial parsing whenever "
+            f"they change); {check}. "
             f"1-min load average at run starts {min(loads):.1f}-{max(loads):.1f}. Wall samples: {samples}."
         )
     for r in results:
@@ -655,7 +662,7 @@ def report(stamp: dict[str, Any], results: list[TargetResult], args: argparse.Na
         )
         lines += [
             "",
-            f"## {r.kind}: slowest models of the incremental run (`run --vars <day>`)",
+            f"## {r.kind}: slowest models of the incremental run (`run`, window <day>)",
             "",
             "| model | materialization | full refresh s | incremental s | incr / full | share of incr |",
             "| --- | --- | --- | --- | --- | --- |",
@@ -672,7 +679,7 @@ def report(stamp: dict[str, Any], results: list[TargetResult], args: argparse.Na
         full, incr = r.median("full_build"), r.median("incr_build")
         lines += [
             "",
-            f"## {r.kind}: slowest tests of the incremental build (`build --vars <day>`; "
+            f"## {r.kind}: slowest tests of the incremental build (`build`, window <day>; "
             f"{len(incr.tests)} tests, {incr.tests_s:.1f} s summed vs {full.tests_s:.1f} s in the full build)",
             "",
             "| test | full build s | incremental build s |",

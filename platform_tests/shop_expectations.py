@@ -367,7 +367,11 @@ def differences(expectations: dict[str, Expectation], fetch: Callable[[str], Ite
     model's rows as dicts keyed by lower-case column name."""
     problems = []
     for model, rows in expectations.items():
-        got = {tuple(r[c] for c in GRAIN[model]): r for r in fetch(model)}
+        fetched = list(fetch(model))
+        got = {tuple(r[c] for c in GRAIN[model]): r for r in fetched}
+        if len(got) != len(fetched):
+            problems.append(f"{model}: {len(fetched) - len(got)} rows repeat a {GRAIN[model]} key")
+            continue
         if set(got) != set(rows):
             problems.append(f"{model}: keys {sorted(map(str, set(got) ^ set(rows)))} differ")
             continue

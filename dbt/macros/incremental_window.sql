@@ -2,14 +2,31 @@
 
     Vars: strataflow_partition_start / strataflow_partition_end (ISO dates, inclusive; an hourly key
     'YYYY-MM-DD-HH:MM' counts as its day) and strataflow_lookback_days (default 1) which moves the start
-    earlier so a change that landed in a neighbouring partition is still seen.
+    earlier so a change that landed in a neighbouring partition is still seen. When a var is not given,
+    the env var STRATAFLOW_PARTITION_START / STRATAFLOW_PARTITION_END stands in for it: Dagster passes the
+    window that way because dbt re-parses the whole project whenever --vars change, while an env var read
+    only at run time (never while parsing) keeps partial parsing intact.
     Window = [start - lookback, end + 1 day) compared as text, which orders daily and hourly keys alike.
-    A first build or --full-refresh, or a run without the vars, reads everything (predicate `true`).
-    The vars are parsed into dates and re-rendered, so nothing from the command line reaches SQL raw. -#}
+    A first build or --full-refresh, or a run without a window, reads everything (predicate `true`).
+    The values are parsed into dates and re-rendered, so nothing from outside reaches SQL raw. -#}
 {% macro incremental_window(partition_column='_partition') -%}
+    {%- if not is_incremental() -%}
+        true
+    {%- else -%}
+        {{ strataflow.partition_window(partition_column) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The window predicate whatever the model's materialization (`true` without a window); for a model
+    that is rebuilt every run but holds only what the window changed, such as ain_changed_keys. -#}
+{% macro partition_window(partition_column='_partition') -%}
+    {#- Not while parsing: an env var read then would make dbt re-parse the model whenever it changes. -#}
+    {%- if not execute -%}
+        {{ return('true') }}
+    {%- endif -%}
     {%- set start = strataflow._window_date('strataflow_partition_start') -%}
     {%- set end = strataflow._window_date('strataflow_partition_end') -%}
-    {%- if not is_incremental() or (start is none and end is none) -%}
+    {%- if start is none and end is none -%}
         true
     {%- else -%}
         {%- set lookback = var('strataflow_lookback_days', 1) | int -%}
@@ -25,15 +42,21 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- A window var as a date, or none when unset; a malformed value fails the run with the var's name. -#}
+{#- A window bound as a date, or none when unset: the var, else its env var (upper-cased name); a
+    malformed value fails the run naming where it came from. -#}
 {% macro _window_date(name) -%}
     {%- set value = var(name, none) -%}
+    {%- set origin = "var " ~ name -%}
     {%- if value is none or value | string | trim == '' -%}
+        {%- set value = env_var(name | upper, '') -%}
+        {%- set origin = "env var " ~ (name | upper) -%}
+    {%- endif -%}
+    {%- if value | string | trim == '' -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set text = value | string | trim -%}
     {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}(-[0-9]{2}:[0-9]{2})?$', text) -%}
-        {{ exceptions.raise_compiler_error("var " ~ name ~ "=" ~ text ~ " is not an ISO date (YYYY-MM-DD) or an hourly partition key (YYYY-MM-DD-HH:MM)") }}
+        {{ exceptions.raise_compiler_error(origin ~ "=" ~ text ~ " is not an ISO date (YYYY-MM-DD) or an hourly partition key (YYYY-MM-DD-HH:MM)") }}
     {%- endif -%}
     {{ return(modules.datetime.date.fromisoformat(text[:10])) }}
 {%- endmacro %}

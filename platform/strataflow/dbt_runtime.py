@@ -53,9 +53,9 @@ def dbt_env(project: Project) -> dict[str, str]:
 
 
 @contextmanager
-def dbt_environment(project: Project) -> Iterator[None]:
-    """Set the profile's env vars for the duration of a dbt call (dbt reads os.environ)."""
-    values = dbt_env(project)
+def dbt_environment(project: Project, extra: dict[str, str] | None = None) -> Iterator[None]:
+    """Set the profile's env vars (and `extra`) for the duration of a dbt call (dbt reads os.environ)."""
+    values = dbt_env(project) | (extra or {})
     saved = {k: os.environ.get(k) for k in values}
     os.environ.update(values)
     try:

@@ -14,7 +14,7 @@
                   re-extracted, the change log has no row left to take them from, but the link still knows.
 
     Incremental runs merge on hash_key. The keys changed in the window are looked up in the whole change
-    log and their latest change wins, so an out-of-order or back-dated window can never overwrite a newer
+    log (a join on the key, so only their rows are ranked) and their latest change wins, so an out-of-order or back-dated window can never overwrite a newer
     state, even a removed one. 'remove' adds a post-hook deleting is_deleted rows after the merge. -#}
 {% macro cdc_merge(hash_key, source_model, primary_key, attributes, hash_columns=none, deletes='flag', load_date='updated_at', fill_from=none) -%}
 {%- set keys = strataflow._as_list(primary_key) -%}
@@ -29,32 +29,37 @@
 {%- for column in keys + (hash_columns or []) + attributes + [load_date, 'is_deleted', 'record_source', '_partition', '_loaded_at'] -%}
     {%- if column not in columns %}{% do columns.append(column) %}{% endif -%}
 {%- endfor -%}
-with change_log as (
-    {%- if fill_columns %}
+with
+{%- if is_incremental() %}
+touched_keys as (
+    select distinct {{ keys | join(', ') }} from {{ ref(source_model) }}
+    where {% for column in keys %}{{ column }} is not null and {% endfor %}{{ strataflow.incremental_window() }}
+),
+{%- endif %}
+
+change_log as (
     select
         {%- for column in columns %}
         {% if column in fill_columns %}coalesce(changes.{{ column }}, known.{{ column }}) as {{ column }}{% else %}changes.{{ column }}{% endif %}{% if not loop.last %},{% endif %}
         {%- endfor %}
     from {{ ref(source_model) }} as changes
+    {%- if is_incremental() %}
+    inner join touched_keys
+        on {% for column in keys %}touched_keys.{{ column }} = changes.{{ column }}{% if not loop.last %} and {% endif %}{% endfor %}
+    {%- endif %}
+    {%- if fill_columns %}
     left join (
         select {{ keys | join(', ') }}, {% for column in fill_columns %}max({{ column }}) as {{ column }}{% if not loop.last %}, {% endif %}{% endfor %}
         from {{ ref(fill_from['model']) }}
+        {%- if is_incremental() %}
+        where {% for column in keys %}{{ column }} in (select {{ column }} from touched_keys){% if not loop.last %} and {% endif %}{% endfor %}
+        {%- endif %}
         group by {{ keys | join(', ') }}
     ) as known
         on {% for column in keys %}known.{{ column }} = changes.{{ column }}{% if not loop.last %} and {% endif %}{% endfor %}
-    where {% for column in keys %}changes.{{ column }} is not null{% if not loop.last %} and {% endif %}{% endfor %}
-    {%- else %}
-    select * from {{ ref(source_model) }}
-    where {% for column in keys %}{{ column }} is not null{% if not loop.last %} and {% endif %}{% endfor %}
     {%- endif %}
+    where {% for column in keys %}changes.{{ column }} is not null{% if not loop.last %} and {% endif %}{% endfor %}
 ),
-
-{%- if is_incremental() %}
-
-touched_keys as (
-    select distinct {{ keys | join(', ') }} from change_log where {{ strataflow.incremental_window() }}
-),
-{%- endif %}
 
 ranked as (
     select
@@ -63,12 +68,6 @@ ranked as (
             partition by {{ keys | join(', ') }} order by {{ load_date }} desc, _partition desc, _loaded_at desc
         ) as change_rank
     from change_log
-    {%- if is_incremental() %}
-    where exists (
-        select 1 from touched_keys
-        where {% for column in keys %}touched_keys.{{ column }} = change_log.{{ column }}{% if not loop.last %} and {% endif %}{% endfor %}
-    )
-    {%- endif %}
 )
 
 select

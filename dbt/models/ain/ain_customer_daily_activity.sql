@@ -1,4 +1,6 @@
 -- One row per customer per UTC day on which they placed at least one non-test order.
+-- Incremental: a run recomputes every day of the customers its window touched.
+{{ strataflow.recompute_touched('customer_id', 'touched_customers') }}
 select
     customer_id,
     order_date as activity_date,
@@ -9,4 +11,5 @@ select
     sum(net_revenue) as net_revenue
 from {{ ref('ain_orders') }}
 where not is_test
+    and {{ strataflow.touched_filter({'customer_id': 'customer_id'}, 'touched_customers') }}
 group by customer_id, order_date

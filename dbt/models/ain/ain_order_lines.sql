@@ -1,4 +1,6 @@
 -- One row per current order line (not deleted) of a current order, with its order's context and measures.
+-- Incremental: a run recomputes the lines of the orders its window touched (macros/recompute_touched.sql).
+{{ strataflow.recompute_touched('order_id', 'touched_orders') }}
 with orders as (
     select
         hub.order_id,
@@ -9,6 +11,7 @@ with orders as (
     from {{ ref('vlt_sat_order') }} as sat
     inner join {{ ref('vlt_hub_order') }} as hub on hub.order_hk = sat.order_hk
     where sat.is_current and not sat.is_deleted
+        and {{ strataflow.touched_filter({'order_id': 'hub.order_id'}, 'touched_orders') }}
 ),
 
 lines as (
@@ -24,6 +27,7 @@ lines as (
     from {{ ref('vlt_sat_order_item') }} as item
     inner join {{ ref('vlt_link_order_item') }} as link on link.order_item_hk = item.order_item_hk
     where not item.is_deleted
+        and {{ strataflow.touched_filter({'order_id': 'link.order_id'}, 'touched_orders') }}
 )
 
 select

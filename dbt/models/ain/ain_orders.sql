@@ -1,4 +1,6 @@
 -- One row per current order (latest version, not deleted) with totals from its current order lines.
+-- Incremental: a run recomputes the orders its window touched (macros/recompute_touched.sql).
+{{ strataflow.recompute_touched('order_id', 'touched_orders') }}
 with orders as (
     select
         hub.order_hk,
@@ -12,6 +14,7 @@ with orders as (
     from {{ ref('vlt_sat_order') }} as sat
     inner join {{ ref('vlt_hub_order') }} as hub on hub.order_hk = sat.order_hk
     where sat.is_current and not sat.is_deleted
+        and {{ strataflow.touched_filter({'order_id': 'hub.order_id'}, 'touched_orders') }}
 ),
 
 line_totals as (
@@ -24,6 +27,7 @@ line_totals as (
         sum(case when is_returned then line_amount else 0 end) as returned_amount,
         sum(net_revenue) as net_revenue
     from {{ ref('ain_order_lines') }}
+    where {{ strataflow.touched_filter({'order_id': 'order_id'}, 'touched_orders') }}
     group by order_id
 )
 

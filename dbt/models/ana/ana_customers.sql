@@ -1,4 +1,6 @@
--- One row per current customer (latest version not deleted): current attributes and order measures.
+-- One row per current customer (latest version not deleted): current attributes and lifetime order measures.
+-- Incremental: a run recomputes the customers that changed or placed an order its window touched.
+{{ strataflow.recompute_touched('customer_id', 'touched_customers') }}
 with customers as (
     select
         hub.customer_hk,
@@ -15,6 +17,13 @@ with customers as (
     from {{ ref('vlt_sat_customer') }} as sat
     inner join {{ ref('vlt_hub_customer') }} as hub on hub.customer_hk = sat.customer_hk
     where sat.is_current and not sat.is_deleted
+        and {{ strataflow.touched_filter({'customer_id': 'hub.customer_id'}, 'touched_customers') }}
+),
+
+orders as (
+    select *
+    from {{ ref('ain_orders') }}
+    where {{ strataflow.touched_filter({'customer_id': 'customer_id'}, 'touched_customers') }}
 ),
 
 revenue_orders as (
@@ -24,9 +33,37 @@ revenue_orders as (
         min(ordered_at) as first_order_at,
         max(ordered_at) as last_order_at,
         sum(net_revenue) as lifetime_value
-    from {{ ref('ain_orders') }}
+    from orders
     where is_revenue_order
     group by customer_id
+),
+
+cancellations as (
+    select customer_id, count(*) as cancelled_order_count
+    from orders
+    where status = 'cancelled' and not is_test
+    group by customer_id
+),
+
+lines as (
+    select
+        customer_id,
+        count(distinct product_id) as distinct_products,
+        sum(quantity) as units_purchased,
+        sum(case when is_returned then quantity else 0 end) as units_returned
+    from {{ ref('ain_order_lines') }}
+    where is_revenue_order
+        and {{ strataflow.touched_filter({'customer_id': 'customer_id'}, 'touched_customers') }}
+    group by customer_id
+),
+
+payments as (
+    select orders.customer_id, count(distinct payment.method) as payment_methods
+    from {{ ref('vlt_sat_order_payment') }} as payment
+    inner join {{ ref('vlt_link_order_payment') }} as link on link.order_payment_hk = payment.order_payment_hk
+    inner join orders on orders.order_id = link.order_id
+    where not payment.is_deleted and orders.is_revenue_order
+    group by orders.customer_id
 )
 
 select
@@ -34,6 +71,14 @@ select
     coalesce(revenue_orders.order_count, 0) as order_count,
     revenue_orders.first_order_at,
     revenue_orders.last_order_at,
-    coalesce(revenue_orders.lifetime_value, 0) as lifetime_value
+    coalesce(revenue_orders.lifetime_value, 0) as lifetime_value,
+    coalesce(cancellations.cancelled_order_count, 0) as cancelled_order_count,
+    coalesce(lines.distinct_products, 0) as distinct_products,
+    coalesce(lines.units_purchased, 0) as units_purchased,
+    coalesce(lines.units_returned, 0) as units_returned,
+    coalesce(payments.payment_methods, 0) as payment_methods
 from customers
 left join revenue_orders on revenue_orders.customer_id = customers.customer_id
+left join cancellations on cancellations.customer_id = customers.customer_id
+left join lines on lines.customer_id = customers.customer_id
+left join payments on payments.customer_id = customers.customer_id

@@ -1,4 +1,6 @@
 -- One row per product per UTC order day with at least one line in a revenue order.
+-- Incremental: a run recomputes the (product, day) pairs of the lines of the orders its window touched.
+{{ strataflow.recompute_touched(['product_id', 'sales_date'], 'touched_product_days') }}
 select
     product_id,
     order_date as sales_date,
@@ -8,4 +10,5 @@ select
     sum(net_revenue) as net_revenue
 from {{ ref('ain_order_lines') }}
 where is_revenue_order
+    and {{ strataflow.touched_filter({'product_id': 'product_id', 'sales_date': 'order_date'}, 'touched_product_days') }}
 group by product_id, order_date

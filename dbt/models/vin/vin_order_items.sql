@@ -1,10 +1,10 @@
--- Order line change log (cdc). A detected hard delete carries only the key and updated_at; a line never
--- moves to another order or product, so its order_id and product_id are filled in from its other rows,
--- letting the delete reach the order line link's hash key.
+-- Order line change log (cdc). A detected hard delete carries only the key and updated_at; the order line
+-- satellite takes its order_id and product_id from the link (cdc_merge fill_from), since a line never
+-- moves to another order or product.
 select
     order_item_id,
-    coalesce(order_id, max(order_id) over (partition by order_item_id)) as order_id,
-    coalesce(product_id, max(product_id) over (partition by order_item_id)) as product_id,
+    order_id,
+    product_id,
     quantity,
     unit_price,
     discount,

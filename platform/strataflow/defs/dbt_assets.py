@@ -1,7 +1,6 @@
 """The dbt project as Dagster assets: layers as key prefixes and groups, sources mapped to SRC assets,
-dbt tests as asset checks (error severity blocks), the partition window passed as vars."""
+dbt tests as asset checks (error severity blocks), the partition window passed to the window vars."""
 
-import json
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -40,13 +39,16 @@ class StrataflowDbtTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 and fqn[1] in LAYERS else super().get_group_name(dbt_resource_props)
 
 
-def partition_vars(context: AssetExecutionContext) -> dict[str, str]:
-    """The run's partition range as inclusive ISO dates (dbt_project.yml: strataflow_partition_*)."""
+def partition_window_env(context: AssetExecutionContext) -> dict[str, str]:
+    """The run's partition range as inclusive ISO dates, for the vars strataflow_partition_start/_end.
+
+    Passed as the env vars the vars fall back to (macros/incremental_window.sql), not as --vars: dbt
+    re-parses the whole project whenever --vars change, which would be every run."""
     window = context.partition_time_window
     last = window.end - timedelta(microseconds=1)
     return {
-        "strataflow_partition_start": window.start.date().isoformat(),
-        "strataflow_partition_end": last.date().isoformat(),
+        "STRATAFLOW_PARTITION_START": window.start.date().isoformat(),
+        "STRATAFLOW_PARTITION_END": last.date().isoformat(),
     }
 
 
@@ -59,10 +61,8 @@ def build_dbt_assets(project: Project, manifest: Path, partitions_def: Partition
         backfill_policy=ONE_PARTITION_PER_RUN,
     )
     def _dbt(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig) -> Iterator[Any]:
-        args = ["build", "--vars", json.dumps(partition_vars(context))]
-        if config.full_refresh:
-            args.append("--full-refresh")
-        with dbt_environment(project):
+        args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
+        with dbt_environment(project, partition_window_env(context)):
             yield from dbt.cli(args, context=context).stream()
 
     return _dbt

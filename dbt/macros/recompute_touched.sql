@@ -1,0 +1,55 @@
+{#- Incremental template for the layers above the vault (AIN, ANA): recompute only the rows of the keys
+    the run's partition window touched.
+
+    key_columns: the column(s) a group of rows is replaced by, e.g. 'order_id' or ['product_id', 'sales_date']
+                 (never NULL in the model)
+    touched:     the name of a macro in macros/touched_keys.sql returning `select <key_columns> ...` for
+                 the keys whose rows may have changed: a slice of ain_changed_keys; duplicates are fine
+
+    A merge on a unique key cannot express "this key's rows are gone" (an order deleted, a line removed),
+    so the model is incremental with strategy append and a pre-hook that deletes the touched keys' rows;
+    the model then selects those keys' rows afresh, filtered with touched_filter(). Hook, temp table and
+    insert run in the materialization's one transaction (DuckDB, PostgreSQL), so a reader sees the old
+    rows or the new ones. The model must not read {{ this }}: the touched rows are gone by then.
+    First builds and --full-refresh select everything. -#}
+{% macro recompute_touched(key_columns, touched) -%}
+    {%- set keys = strataflow._as_list(key_columns) -%}
+    {#- Rendered here, unconditionally, so that dbt records the refs of the touched keys while parsing. -#}
+    {%- do strataflow._touched_sql(touched) -%}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook=["{{ strataflow.delete_touched(" ~ keys ~ ", '" ~ touched ~ "') }}"]
+    ) }}
+{%- endmacro %}
+
+{#- The pre-hook: delete the touched keys' rows (nothing on a first build or --full-refresh). -#}
+{% macro delete_touched(key_columns, touched) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    using ({{ strataflow._touched_sql(touched) }}) as touched
+    where {% for column in key_columns %}{{ this }}.{{ column }} = touched.{{ column }}{% if not loop.last %} and {% endif %}{% endfor %}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A predicate keeping the touched keys' rows: columns maps each key column to the expression holding
+    it in the model's query, e.g. {'order_id': 'lines.order_id'}. `true` on a first build. An IN, not a
+    correlated EXISTS, so an unqualified expression cannot be captured by the touched keys' own columns. -#}
+{% macro touched_filter(columns, touched) -%}
+    {%- if is_incremental() -%}
+    {%- set expressions = columns.values() | list -%}
+    {%- if expressions | length == 1 %}{{ expressions[0] }}{% else %}({{ expressions | join(', ') }}){% endif %} in (
+        select {{ columns.keys() | join(', ') }} from ({{ strataflow._touched_sql(touched) }}) as touched
+    )
+    {%- else -%}
+    true
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro _touched_sql(touched) -%}
+    {%- if touched not in strataflow -%}
+        {{ exceptions.raise_compiler_error("recompute_touched: no macro named " ~ touched ~ " in macros/touched_keys.sql") }}
+    {%- endif -%}
+    {{ strataflow[touched]() }}
+{%- endmacro %}

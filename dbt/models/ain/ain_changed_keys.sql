@@ -1,0 +1,84 @@
+-- The keys the run's partition window changed, followed to the grains the incremental AIN and ANA models
+-- recompute (macros/recompute_touched.sql). Rebuilt every run; computed once here rather than in each model.
+--   order        an order, one of its lines or one of its payments changed (lines and payments reach their
+--                order through the links: a detected hard delete carries only its own key)
+--   customer     the customer changed, or any version of a changed order belonged to them
+--   product_day  (product, UTC order day) of every line of a changed order, over every version of the
+--                order's ordered_at (a moved order empties its old day)
+--   order_day    those days, and every day with a line of a product whose category changed in the window
+--                (a version whose category_id differs from the version before it)
+-- The vault changes only through a window's rows, so this is complete. Without a window it holds every
+-- key; on --full-refresh it is empty, since every model downstream then rebuilds in full.
+{{ config(materialized='table') }}
+with changed_orders as (
+    select order_id from {{ ref('vin_orders') }}
+    where order_id is not null and {{ strataflow.partition_window() }}
+    union
+    select order_id from {{ ref('vlt_link_order_item') }}
+    where order_item_id in (select order_item_id from {{ ref('vin_order_items') }} where {{ strataflow.partition_window() }})
+    union
+    select order_id from {{ ref('vlt_link_order_payment') }}
+    where payment_id in (select payment_id from {{ ref('vin_payments') }} where {{ strataflow.partition_window() }})
+),
+
+order_versions as (
+    select sat.order_hk, hub.order_id, sat.customer_id, sat.ordered_at
+    from {{ ref('vlt_sat_order') }} as sat
+    inner join {{ ref('vlt_hub_order') }} as hub on hub.order_hk = sat.order_hk
+    where hub.order_id in (select order_id from changed_orders)
+),
+
+changed_customers as (
+    select customer_id from order_versions where customer_id is not null
+    union
+    select customer_id from {{ ref('vin_customers') }}
+    where customer_id is not null and {{ strataflow.partition_window() }}
+),
+
+changed_product_days as (
+    select distinct link.product_id, {{ strataflow.utc_date('versions.ordered_at') }} as sales_date
+    from {{ ref('vlt_link_order_item') }} as link
+    inner join order_versions as versions on versions.order_hk = link.order_hk
+    where versions.ordered_at is not null
+),
+
+product_versions as (
+    select
+        product_hk,
+        _partition,
+        category_id,
+        lag(category_id) over (partition by product_hk order by valid_from) as previous_category_id
+    from {{ ref('vlt_sat_product') }}
+),
+
+moved_products as (
+    select distinct hub.product_id
+    from product_versions as versions
+    inner join {{ ref('vlt_hub_product') }} as hub on hub.product_hk = versions.product_hk
+    where {{ strataflow.partition_window('versions._partition') }}
+        and versions.category_id is distinct from versions.previous_category_id
+),
+
+changed_order_days as (
+    select sales_date as order_date from changed_product_days
+    union
+    select {{ strataflow.utc_date('sat.ordered_at') }} as order_date
+    from {{ ref('vlt_link_order_item') }} as link
+    inner join {{ ref('vlt_sat_order') }} as sat on sat.order_hk = link.order_hk
+    where sat.ordered_at is not null and link.product_id in (select product_id from moved_products)
+),
+
+changed_keys as (
+    select 'order' as kind, cast(order_id as bigint) as id, cast(null as date) as day from changed_orders
+    union all
+    select 'customer', cast(customer_id as bigint), cast(null as date) from changed_customers
+    union all
+    select 'product_day', cast(product_id as bigint), sales_date from changed_product_days
+    union all
+    select 'order_day', cast(null as bigint), order_date from changed_order_days
+)
+
+select kind, id, day from changed_keys
+{%- if flags.FULL_REFRESH %}
+where false
+{%- endif %}
