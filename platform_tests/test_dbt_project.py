@@ -839,6 +839,38 @@ def test_hand_checked_measures(run: Run) -> None:
     assert (vendors[13]["product_count"], vendors[13]["units_sold_30d"], vendors[13]["return_rate"]) == (0, 0, None)
 
 
+def test_a_window_in_env_vars_keeps_partial_parsing(tmp_path: Path) -> None:
+    """Dagster passes each run's window as env vars: a new window must not make dbt re-parse the project,
+    as a new --vars does (the reason the window is not passed that way)."""
+    wh = DuckDBWarehouse(tmp_path)
+    wh.parse()
+    log = tmp_path / "logs" / "dbt.log"
+
+    def parse(env: dict[str, str], *extra: str) -> str:
+        before = log.read_text()
+        with patched_env({**wh.env, **env}):
+            assert dbtRunner().invoke(["parse", *wh.options(), *extra]).success
+        return log.read_text()[len(before) :]
+
+    for day in ("2025-01-05", "2025-01-06"):
+        out = parse({"STRATAFLOW_PARTITION_START": day, "STRATAFLOW_PARTITION_END": day})
+        assert "Partial parsing enabled: 0 files deleted, 0 files added, 0 files changed" in out
+        assert "Unable to do partial parsing" not in out
+    out = parse({}, "--vars", json.dumps(window("2025-01-07", "2025-01-07")))
+    assert "Unable to do partial parsing because config vars" in out
+
+
+def test_a_malformed_env_window_names_the_env_var(run: Run) -> None:
+    with patched_env({**run.warehouse.env, "STRATAFLOW_PARTITION_START": "yesterday"}):
+        result = dbtRunner(manifest=run.warehouse.manifest).invoke(
+            ["run", "--select", "vlt_hub_vendor", *run.warehouse.options()]
+        )
+    assert not result.success
+    assert "env var STRATAFLOW_PARTITION_START=yesterday is not an ISO date" in str(
+        [r.message for r in result.result or []] or result.exception
+    )
+
+
 # ------------------------------------------------------------------------------------------ Snowflake
 # Snowflake cannot be reached from here. The project must parse for the snowflake target without a
 # connection; compile needs one (dbt introspects the warehouse), so it runs under fakesnow, which also
