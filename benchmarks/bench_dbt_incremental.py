@@ -30,7 +30,7 @@ of run_results.json execution_time. --dbt-project runs a modified copy of dbt/ (
 
     .venv/bin/python benchmarks/bench_dbt_incremental.py [--scale 500000] [--days 60] \\
         [--targets duckdb,postgres] [--change-pct 1.0] [--repeat 3] [--no-build] [--threads N] \\
-        [--work-dir DIR] [--dbt-project DIR]
+        [--work-dir DIR] [--keep-warehouse] [--dbt-project DIR]
 
 --work-dir keeps the source and lake there and reuses them when scale/days/change-pct match.
 Writes benchmarks/results/dbt_incremental.md (--out) and prints the same markdown.
@@ -723,6 +723,12 @@ def main() -> None:
     )
     parser.add_argument("--pg-admin", default="host=127.0.0.1 port=5432 user=postgres dbname=postgres")
     parser.add_argument("--work-dir", type=Path, help="keep (and reuse) source, lake and warehouses here")
+    parser.add_argument(
+        "--keep-warehouse",
+        action="store_true",
+        help="leave the warehouses (DuckDB: <work>/duckdb/snapshot.duckdb = "
+        "the state before the timed runs) for profiling",
+    )
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "dbt_incremental.md")
     args = parser.parse_args()
     if args.repeat < 1:
@@ -740,7 +746,8 @@ def main() -> None:
             try:
                 results.append(measure(target, stamp, work, args))
             finally:
-                target.drop()
+                if not args.keep_warehouse:
+                    target.drop()
     markdown = report(stamp, results, args)
     print(markdown)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -839,6 +839,33 @@ def test_hand_checked_measures(run: Run) -> None:
     assert (vendors[13]["product_count"], vendors[13]["units_sold_30d"], vendors[13]["return_rate"]) == (0, 0, None)
 
 
+def test_postgres_tables_are_indexed_for_lookups_and_analyzed(run: Run) -> None:
+    """PostgreSQL gets the lookup indexes an incremental run needs and fresh planner statistics."""
+    if not isinstance(run.warehouse, PostgresWarehouse):
+        pytest.skip("PostgreSQL only: DuckDB prunes without indexes")
+    indexed = {
+        (r["tablename"], r["indexdef"].split(" USING btree ")[1])
+        for r in run.warehouse.query(
+            "select tablename, indexdef from pg_indexes where schemaname in ('vlt', 'ain', 'ana')"
+        )
+    }
+    assert {
+        ("vlt_hub_order", "(order_hk)"),
+        ("vlt_hub_order", "(order_id)"),
+        ("vlt_link_order_item", "(order_id)"),
+        ("vlt_sat_order", "(order_hk, valid_from)"),
+        ("ain_orders", "(order_id)"),
+        ("ain_orders", "(customer_id)"),
+        ("ain_order_lines", "(product_id, order_date)"),
+        ("ana_product_sales_daily", "(product_id, sales_date)"),
+    } <= indexed
+    never_analyzed = run.warehouse.query(
+        "select schemaname, relname from pg_stat_user_tables where schemaname in ('vlt', 'ain', 'ana', 'mrt') "
+        "and last_analyze is null and last_autoanalyze is null"
+    )
+    assert never_analyzed == []
+
+
 def test_a_window_in_env_vars_keeps_partial_parsing(tmp_path: Path) -> None:
     """Dagster passes each run's window as env vars: a new window must not make dbt re-parse the project,
     as a new --vars does (the reason the window is not passed that way)."""

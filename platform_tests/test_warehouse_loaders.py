@@ -397,6 +397,18 @@ def test_concurrent_first_loads_of_a_table_do_not_race(pg_database: str) -> None
         assert wh.query(f"SELECT count(DISTINCT _partition), count(*) FROM src.{TABLE}") == [(6, 120)]
 
 
+def test_postgres_indexes_the_src_partition_column(pg_database: str) -> None:
+    """Partition replaces and incremental dbt models filter on _partition; without the index PostgreSQL
+    reads the whole change log for one day."""
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS src CASCADE")
+    with PostgresWarehouse(pg_database) as wh:
+        wh.load(request("2025-02-01"), reader(orders("2025-02-01", range(20))))
+        assert wh.query(f"SELECT indexdef FROM pg_indexes WHERE schemaname = 'src' AND tablename = '{TABLE}'") == [
+            (f"CREATE INDEX {TABLE}__partition ON src.{TABLE} USING btree (_partition)",)
+        ]
+
+
 # -- target-independent units --------------------------------------------------------------
 
 

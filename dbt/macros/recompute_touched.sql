@@ -5,6 +5,8 @@
                  (never NULL in the model)
     touched:     the name of a macro in macros/touched_keys.sql returning `select <key_columns> ...` for
                  the keys whose rows may have changed: a slice of ain_changed_keys; duplicates are fine
+    lookups:     other columns (lists) downstream models select this model's rows by, indexed on
+                 PostgreSQL like the key (macros/indexes.sql), e.g. ['customer_id', ['product_id', 'order_date']]
 
     A merge on a unique key cannot express "this key's rows are gone" (an order deleted, a line removed),
     so the model is incremental with strategy append and a pre-hook that deletes the touched keys' rows;
@@ -12,7 +14,7 @@
     insert run in the materialization's one transaction (DuckDB, PostgreSQL), so a reader sees the old
     rows or the new ones. The model must not read {{ this }}: the touched rows are gone by then.
     First builds and --full-refresh select everything. -#}
-{% macro recompute_touched(key_columns, touched) -%}
+{% macro recompute_touched(key_columns, touched, lookups=[]) -%}
     {%- set keys = strataflow._as_list(key_columns) -%}
     {#- Rendered here, unconditionally, so that dbt records the refs of the touched keys while parsing. -#}
     {%- do strataflow._touched_sql(touched) -%}
@@ -20,6 +22,7 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
+        indexes=strataflow.lookup_indexes([keys] + lookups),
         pre_hook=["{{ strataflow.delete_touched(" ~ keys ~ ", '" ~ touched ~ "') }}"]
     ) }}
 {%- endmacro %}

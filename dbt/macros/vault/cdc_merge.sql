@@ -18,6 +18,7 @@
     state, even a removed one. 'remove' adds a post-hook deleting is_deleted rows after the merge. -#}
 {% macro cdc_merge(hash_key, source_model, primary_key, attributes, hash_columns=none, deletes='flag', load_date='updated_at', fill_from=none) -%}
 {%- set keys = strataflow._as_list(primary_key) -%}
+{{ config(indexes=strataflow.lookup_indexes([hash_key])) }}
 {%- if deletes not in ['flag', 'remove'] -%}
     {{ exceptions.raise_compiler_error("cdc_merge: deletes must be 'flag' or 'remove', not " ~ deletes) }}
 {%- endif -%}

@@ -12,6 +12,7 @@
     nothing and a back-dated row moves load_date back. -#}
 {% macro hub(hash_key, business_key, sources, load_date='updated_at') -%}
 {%- set keys = strataflow._as_list(business_key) -%}
+{{ config(indexes=strataflow.lookup_indexes([hash_key, keys])) }}
 with staged as (
     {%- for source in sources %}
     {%- set columns = source.get('columns', keys) %}

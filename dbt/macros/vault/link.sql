@@ -15,6 +15,7 @@
     {%- do hub_columns.extend(strataflow._as_list(columns)) -%}
 {%- endfor -%}
 {%- set key_columns = hub_columns + dependent_keys -%}
+{{ config(indexes=strataflow.lookup_indexes([hash_key] + key_columns)) }}
 with first_seen as (
     select
         {{ strataflow.hash_key(key_columns) }} as {{ hash_key }},

@@ -13,6 +13,7 @@
     and valid_to/is_current are recomputed over that full history (scd2_from_changes). -#}
 {% macro satellite(hash_key, business_key, source_model, attributes, load_date='updated_at') -%}
 {%- set keys = strataflow._as_list(business_key) -%}
+{{ config(indexes=strataflow.lookup_indexes([[hash_key, 'valid_from']])) }}
 {%- set columns = [hash_key, 'valid_from', 'hashdiff'] + attributes + ['is_deleted', 'record_source', '_partition', '_loaded_at'] -%}
 with window_changes as (
     select

@@ -38,7 +38,7 @@ changed_customers as (
 changed_product_days as (
     select distinct link.product_id, {{ strataflow.utc_date('versions.ordered_at') }} as sales_date
     from {{ ref('vlt_link_order_item') }} as link
-    inner join order_versions as versions on versions.order_hk = link.order_hk
+    inner join order_versions as versions on versions.order_id = link.order_id
     where versions.ordered_at is not null
 ),
 
@@ -64,7 +64,8 @@ changed_order_days as (
     union
     select {{ strataflow.utc_date('sat.ordered_at') }} as order_date
     from {{ ref('vlt_link_order_item') }} as link
-    inner join {{ ref('vlt_sat_order') }} as sat on sat.order_hk = link.order_hk
+    inner join {{ ref('vlt_hub_order') }} as hub on hub.order_id = link.order_id
+    inner join {{ ref('vlt_sat_order') }} as sat on sat.order_hk = hub.order_hk
     where sat.ordered_at is not null and link.product_id in (select product_id from moved_products)
 ),
 

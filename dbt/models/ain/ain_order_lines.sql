@@ -1,6 +1,6 @@
 -- One row per current order line (not deleted) of a current order, with its order's context and measures.
 -- Incremental: a run recomputes the lines of the orders its window touched (macros/recompute_touched.sql).
-{{ strataflow.recompute_touched('order_id', 'touched_orders') }}
+{{ strataflow.recompute_touched('order_id', 'touched_orders', lookups=['customer_id', ['product_id', 'order_date'], 'order_date']) }}
 with orders as (
     select
         hub.order_id,

@@ -1,6 +1,6 @@
 -- One row per current order (latest version, not deleted) with totals from its current order lines.
 -- Incremental: a run recomputes the orders its window touched (macros/recompute_touched.sql).
-{{ strataflow.recompute_touched('order_id', 'touched_orders') }}
+{{ strataflow.recompute_touched('order_id', 'touched_orders', lookups=['customer_id']) }}
 with orders as (
     select
         hub.order_hk,

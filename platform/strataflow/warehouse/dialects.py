@@ -22,6 +22,9 @@ class Dialect:
     decimal: str  # template with {precision} and {scale}
     max_decimal_precision: int
     upper_case: bool = False  # Snowflake stores unquoted names upper-cased
+    # Index src tables on _partition: the partition replace and every incremental dbt model filter on it,
+    # and PostgreSQL would scan the whole change log for them (DuckDB and Snowflake prune by min/max).
+    index_partition: bool = False
 
     def fold(self, name: str) -> str:
         """The name as the catalog stores it when written unquoted."""
@@ -58,6 +61,10 @@ class Dialect:
     def create_table(self, schema: str, table: str, columns: pa.Schema) -> str:
         body = ", ".join(self._column(f) for f in columns)
         return f"CREATE TABLE IF NOT EXISTS {self.qualify(schema, table)} ({body})"
+
+    def create_partition_index(self, schema: str, table: str) -> str:
+        index = self.quote(f"{table}__partition")
+        return f"CREATE INDEX IF NOT EXISTS {index} ON {self.qualify(schema, table)} ({self.quote('_partition')})"
 
     def add_column(self, schema: str, table: str, field: pa.Field) -> str:
         return f"ALTER TABLE {self.qualify(schema, table)} ADD COLUMN {self._column(field)}"
@@ -136,6 +143,7 @@ POSTGRES = Dialect(
     },
     decimal="NUMERIC({precision},{scale})",
     max_decimal_precision=1000,
+    index_partition=True,
 )
 
 SNOWFLAKE = Dialect(

@@ -172,6 +172,8 @@ class SqlWarehouse(ABC):
             existing = self._existing_columns(schema, name)
             if not existing:
                 statements.append(self.dialect.create_table(schema, name, fields))
+                if schema == SRC_SCHEMA and self.dialect.index_partition and "_partition" in fields.names:
+                    statements.append(self.dialect.create_partition_index(schema, name))
                 continue
             statements += [
                 self.dialect.add_column(schema, name, field)
