@@ -28,6 +28,7 @@ import pytest
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
 from shop_expectations import differences, expected, expected_chains, md5_key
+from strataflow.dbt_runtime import patched_environ
 
 DBT_DIR = Path(__file__).resolve().parents[1] / "dbt"
 PG_DSN = os.environ.get("STRATAFLOW_TEST_PG_DSN", "host=127.0.0.1 port=5432 user=postgres")
@@ -539,7 +540,7 @@ class Warehouse:
         ]
 
     def parse(self):
-        with patched_env(self.env):
+        with patched_environ(self.env):
             parsed = dbtRunner().invoke(["parse", *self.options()])
         assert parsed.success, parsed.exception
         return parsed.result
@@ -549,7 +550,7 @@ class Warehouse:
         if self.manifest is None:
             self.manifest = self.parse()
         argv = [*args, *self.options(), *(["--vars", json.dumps(vars)] if vars else [])]
-        with patched_env(self.env):
+        with patched_environ(self.env):
             result = dbtRunner(manifest=self.manifest).invoke(argv)
         failed = [
             f"{r.node.name}: {r.status} {r.message}"
@@ -674,20 +675,6 @@ class FakesnowWarehouse(Warehouse):
         import snowflake.connector
 
         return snowflake.connector.connect(database="strataflow", schema="public")
-
-
-@contextlib.contextmanager
-def patched_env(env: dict[str, str]) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 @contextlib.contextmanager
@@ -875,7 +862,7 @@ def test_a_window_in_env_vars_keeps_partial_parsing(tmp_path: Path) -> None:
 
     def parse(env: dict[str, str], *extra: str) -> str:
         before = log.read_text()
-        with patched_env({**wh.env, **env}):
+        with patched_environ({**wh.env, **env}):
             assert dbtRunner().invoke(["parse", *wh.options(), *extra]).success
         return log.read_text()[len(before) :]
 
@@ -888,7 +875,7 @@ def test_a_window_in_env_vars_keeps_partial_parsing(tmp_path: Path) -> None:
 
 
 def test_a_malformed_env_window_names_the_env_var(run: Run) -> None:
-    with patched_env({**run.warehouse.env, "STRATAFLOW_PARTITION_START": "yesterday"}):
+    with patched_environ({**run.warehouse.env, "STRATAFLOW_PARTITION_START": "yesterday"}):
         result = dbtRunner(manifest=run.warehouse.manifest).invoke(
             ["run", "--select", "vlt_hub_vendor", *run.warehouse.options()]
         )

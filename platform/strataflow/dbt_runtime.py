@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from strataflow.config import Project
@@ -53,9 +53,8 @@ def dbt_env(project: Project) -> dict[str, str]:
 
 
 @contextmanager
-def dbt_environment(project: Project, extra: dict[str, str] | None = None) -> Iterator[None]:
-    """Set the profile's env vars (and `extra`) for the duration of a dbt call (dbt reads os.environ)."""
-    values = dbt_env(project) | (extra or {})
+def patched_environ(values: dict[str, str]) -> Iterator[None]:
+    """Set env vars for the duration of the block and restore what was there (dbt reads os.environ)."""
     saved = {k: os.environ.get(k) for k in values}
     os.environ.update(values)
     try:
@@ -66,6 +65,11 @@ def dbt_environment(project: Project, extra: dict[str, str] | None = None) -> It
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = old
+
+
+def dbt_environment(project: Project, extra: dict[str, str] | None = None) -> AbstractContextManager[None]:
+    """The profile's env vars (and `extra`) for the duration of a dbt call."""
+    return patched_environ(dbt_env(project) | (extra or {}))
 
 
 def _newest_input(project_dir: Path) -> float:
