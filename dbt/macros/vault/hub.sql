@@ -40,14 +40,6 @@ first_seen as (
     from staged
 )
 
-select batch.{{ hash_key }}, {{ strataflow._prefixed('batch', keys) }}, batch.load_date, batch.record_source
-from first_seen as batch
-{%- if is_incremental() %}
-left join {{ this }} as stored on stored.{{ hash_key }} = batch.{{ hash_key }}
-{%- endif %}
-where batch.seen_rank = 1
-{%- if is_incremental() %}
-    and (stored.{{ hash_key }} is null or batch.load_date < stored.load_date)
-{%- endif %}
+{{ strataflow._keep_first_seen(hash_key, keys) }}
 {%- endmacro %}
 

@@ -30,17 +30,5 @@ with first_seen as (
     where {% for column in key_columns %}{{ column }} is not null and {% endfor %}{{ strataflow.incremental_window() }}
 )
 
-select
-    batch.{{ hash_key }},
-    {{ strataflow._prefixed('batch', hubs.keys() | list + key_columns) }},
-    batch.load_date,
-    batch.record_source
-from first_seen as batch
-{%- if is_incremental() %}
-left join {{ this }} as stored on stored.{{ hash_key }} = batch.{{ hash_key }}
-{%- endif %}
-where batch.seen_rank = 1
-{%- if is_incremental() %}
-    and (stored.{{ hash_key }} is null or batch.load_date < stored.load_date)
-{%- endif %}
+{{ strataflow._keep_first_seen(hash_key, hubs.keys() | list + key_columns) }}
 {%- endmacro %}
