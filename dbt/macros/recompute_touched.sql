@@ -16,8 +16,11 @@
     First builds and --full-refresh select everything. -#}
 {% macro recompute_touched(key_columns, touched, lookups=[]) -%}
     {%- set keys = strataflow._as_list(key_columns) -%}
-    {#- Rendered here, unconditionally, so that dbt records the refs of the touched keys while parsing. -#}
-    {%- do strataflow._touched_sql(touched) -%}
+    {#- Rendered while parsing, so that dbt records the refs of the touched keys (the hook and the filter
+        render them only when the model runs incrementally). -#}
+    {%- if not execute -%}
+        {%- do strataflow._touched_sql(touched) -%}
+    {%- endif -%}
     {{ config(
         materialized='incremental',
         incremental_strategy='append',
