@@ -576,7 +576,8 @@ def report(stamp: dict[str, Any], results: list[TargetResult], args: argparse.Na
         f"{len(stamp['keys'])} daily partitions). New day {stamp['new_key']}: simulate_day(intensity="
         f"{stamp['intensity']:.5f}) changed {total_changes:,} keys = {100 * total_changes / total_rows:.2f}% of "
         f"the source rows; its SRC partition holds {total_new:,} rows ({100 * total_new / total_rows:.2f}%; "
-        "back-dated changes fall in the previous day's window). Changed keys / source rows: "
+        "the few back-dated changes fall in the previous day's window, "
+        "which is not re-extracted). Changed keys / source rows: "
         + ", ".join(f"{t} {changes.get(t, 0):,}/{hist[t]:,}" for t in hist)
         + ".",
         "",
@@ -586,8 +587,8 @@ def report(stamp: dict[str, Any], results: list[TargetResult], args: argparse.Na
         "(start-up, partial-parse check, connections, DAG: what an orchestrator waits for); **dbt** = "
         "run_results.json `elapsed_time` (the DAG only); **CPU** = user+sys of the dbt process, which is all "
         "of the work on DuckDB (in-process) but only the client side on PostgreSQL. window <day> = "
-        "env `STRATAFLOW_PARTITION_START=STRATAFLOW_PARTITION_END=<day>`, as Dagster passes it (widened by the "
-        "1-day lookback).",
+        "env `STRATAFLOW_PARTITION_START=STRATAFLOW_PARTITION_END=<day>`, as Dagster passes it, with the project's "
+        "default lookback of 0 days.",
         "",
         "| target | command | wall s | dbt s | CPU s | models s (sum) | tests s (sum) |",
         "| --- | --- | --- | --- | --- | --- | --- |",

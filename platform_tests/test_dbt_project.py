@@ -852,6 +852,20 @@ def test_postgres_tables_are_indexed_for_lookups_and_analyzed(run: Run) -> None:
     )
     assert never_analyzed == []
 
+    # A rebuilt `table` is analyzed again; an incremental run leaves an analyzed table to autovacuum.
+    def analyzed_at() -> dict[str, datetime]:
+        rows = run.warehouse.query(
+            "select relname, last_analyze from pg_stat_user_tables "
+            "where relname in ('ain_orders', 'mrt_customer_features')"
+        )
+        return {r["relname"]: r["last_analyze"] for r in rows}
+
+    before = analyzed_at()
+    run.warehouse.dbt("run", "--select", "ain_orders", "mrt_customer_features", vars=window("2099-01-01", "2099-01-01"))
+    after = analyzed_at()
+    assert after["ain_orders"] == before["ain_orders"]
+    assert after["mrt_customer_features"] > before["mrt_customer_features"]
+
 
 def test_a_window_in_env_vars_keeps_partial_parsing(tmp_path: Path) -> None:
     """Dagster passes each run's window as env vars: a new window must not make dbt re-parse the project,
@@ -872,6 +886,21 @@ def test_a_window_in_env_vars_keeps_partial_parsing(tmp_path: Path) -> None:
         assert "Unable to do partial parsing" not in out
     out = parse({}, "--vars", json.dumps(window("2025-01-07", "2025-01-07")))
     assert "Unable to do partial parsing because config vars" in out
+
+
+def test_the_window_is_its_partitions_unless_a_lookback_widens_it(run: Run) -> None:
+    """By default a run reads exactly its partitions (a late row is merged by re-running the partition it
+    was re-extracted into); strataflow_lookback_days moves the start earlier by that many days."""
+
+    def predicate(**extra: int) -> str:
+        result = run.warehouse.dbt(
+            "compile", "--select", "vlt_sat_customer", vars=window("2025-01-07", "2025-01-08") | extra
+        )
+        (node,) = [r.node for r in result.result if r.node.name == "vlt_sat_customer"]
+        return " ".join(node.compiled_code.split())
+
+    assert "(_partition >= '2025-01-07' and _partition < '2025-01-09')" in predicate()
+    assert "(_partition >= '2025-01-05' and _partition < '2025-01-09')" in predicate(strataflow_lookback_days=2)
 
 
 def test_a_malformed_env_window_names_the_env_var(run: Run) -> None:

@@ -1,8 +1,8 @@
 {#- The src partitions an incremental run reads, as a SQL predicate on the partition column.
 
     Vars: strataflow_partition_start / strataflow_partition_end (ISO dates, inclusive; an hourly key
-    'YYYY-MM-DD-HH:MM' counts as its day) and strataflow_lookback_days (default 1) which moves the start
-    earlier so a change that landed in a neighbouring partition is still seen. When a var is not given,
+    'YYYY-MM-DD-HH:MM' counts as its day) and strataflow_lookback_days (default 0, dbt_project.yml) which
+    moves the start earlier, for partitions reloaded by a job that does not run dbt. When a var is not given,
     the env var STRATAFLOW_PARTITION_START / STRATAFLOW_PARTITION_END stands in for it: Dagster passes the
     window that way because dbt re-parses the whole project whenever --vars change, while an env var read
     only at run time (never while parsing) keeps partial parsing intact.
@@ -29,7 +29,7 @@
     {%- if start is none and end is none -%}
         true
     {%- else -%}
-        {%- set lookback = var('strataflow_lookback_days', 1) | int -%}
+        {%- set lookback = var('strataflow_lookback_days', 0) | int -%}
         {%- set one_day = modules.datetime.timedelta(days=1) -%}
         {%- set bounds = [] -%}
         {%- if start is not none -%}
