@@ -901,6 +901,20 @@ def test_the_window_is_its_partitions_unless_a_lookback_widens_it(run: Run) -> N
 
     assert "(_partition >= '2025-01-07' and _partition < '2025-01-09')" in predicate()
     assert "(_partition >= '2025-01-05' and _partition < '2025-01-09')" in predicate(strataflow_lookback_days=2)
+    with patched_environ({"STRATAFLOW_LOOKBACK_DAYS": "1"}):  # how Dagster passes it (defs/dbt_assets.py)
+        assert "(_partition >= '2025-01-06' and _partition < '2025-01-09')" in predicate()
+
+
+def test_a_malformed_lookback_names_the_env_var(run: Run) -> None:
+    env = {**run.warehouse.env, **{"STRATAFLOW_PARTITION_START": "2025-01-07", "STRATAFLOW_LOOKBACK_DAYS": "-1"}}
+    with patched_environ(env):
+        result = dbtRunner(manifest=run.warehouse.manifest).invoke(
+            ["run", "--select", "vlt_hub_vendor", *run.warehouse.options()]
+        )
+    assert not result.success
+    assert "env var STRATAFLOW_LOOKBACK_DAYS=-1 is not a whole number of days" in str(
+        [r.message for r in result.result or []] or result.exception
+    )
 
 
 def test_a_malformed_env_window_names_the_env_var(run: Run) -> None:

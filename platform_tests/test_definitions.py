@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+from strataflow.config import load_project
 from strataflow.definitions import build_definitions
+from strataflow.defs.dbt_assets import lookback_days
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -37,3 +40,19 @@ def test_every_table_has_raw_and_src_assets_with_lineage() -> None:
         src = graph.get(next(k for k in graph.get_all_asset_keys() if k.to_user_string() == f"src/shop/{table}"))
         assert {p.to_user_string() for p in src.parent_keys} >= {f"raw/shop/{table}"}
     assert defs.resolve_job_def("strataflow_daily").partitions_def.get_first_partition_key() == "2025-01-01"
+
+
+def test_dbt_reads_one_day_back_only_when_some_tables_load_without_dbt(tmp_path: Path) -> None:
+    """Tables of another partitioning load in a RAW/SRC job that runs no dbt, so the main job's dbt step
+    looks one day back for what they loaded after it ran; with one partitioning it reads its own window."""
+    assert lookback_days(load_project(REPO / "configs", "local")) == 0
+
+    configs = tmp_path / "configs"
+    shutil.copytree(REPO / "configs", configs)
+    registry = configs / "sources" / "shop.yaml"
+    text = registry.read_text()
+    orders = "  - name: orders\n"
+    registry.write_text(text.replace(orders, orders + '    partitioning: {grain: hourly, start: "2025-01-01"}\n'))
+    mixed = load_project(configs, "local")
+    assert {ref.config.partitioning.grain for ref in mixed.tables()} == {"daily", "hourly"}
+    assert lookback_days(mixed) == 1

@@ -2,8 +2,8 @@
 
     Vars: strataflow_partition_start / strataflow_partition_end (ISO dates, inclusive; an hourly key
     'YYYY-MM-DD-HH:MM' counts as its day) and strataflow_lookback_days (default 0, dbt_project.yml) which
-    moves the start earlier, for partitions reloaded by a job that does not run dbt. When a var is not given,
-    the env var STRATAFLOW_PARTITION_START / STRATAFLOW_PARTITION_END stands in for it: Dagster passes the
+    moves the start earlier, for partitions loaded by a job that does not run dbt. When a var is not given,
+    the env var of its upper-cased name (STRATAFLOW_PARTITION_START, ...) stands in for it: Dagster passes the
     window that way because dbt re-parses the whole project whenever --vars change, while an env var read
     only at run time (never while parsing) keeps partial parsing intact.
     Window = [start - lookback, end + 1 day) compared as text, which orders daily and hourly keys alike.
@@ -29,7 +29,7 @@
     {%- if start is none and end is none -%}
         true
     {%- else -%}
-        {%- set lookback = var('strataflow_lookback_days', 0) | int -%}
+        {%- set lookback = strataflow._lookback_days() -%}
         {%- set one_day = modules.datetime.timedelta(days=1) -%}
         {%- set bounds = [] -%}
         {%- if start is not none -%}
@@ -59,4 +59,19 @@
         {{ exceptions.raise_compiler_error(origin ~ "=" ~ text ~ " is not an ISO date (YYYY-MM-DD) or an hourly partition key (YYYY-MM-DD-HH:MM)") }}
     {%- endif -%}
     {{ return(modules.datetime.date.fromisoformat(text[:10])) }}
+{%- endmacro %}
+
+{#- strataflow_lookback_days, else env STRATAFLOW_LOOKBACK_DAYS, else 0: a whole number of days. -#}
+{% macro _lookback_days() -%}
+    {%- set value = var('strataflow_lookback_days', none) -%}
+    {%- set origin = "var strataflow_lookback_days" -%}
+    {%- if value is none or value | string | trim == '' -%}
+        {%- set value = env_var('STRATAFLOW_LOOKBACK_DAYS', '0') -%}
+        {%- set origin = "env var STRATAFLOW_LOOKBACK_DAYS" -%}
+    {%- endif -%}
+    {%- set text = value | string | trim -%}
+    {%- if not modules.re.match('^[0-9]+$', text) -%}
+        {{ exceptions.raise_compiler_error(origin ~ "=" ~ text ~ " is not a whole number of days (0 or more)") }}
+    {%- endif -%}
+    {{ return(text | int) }}
 {%- endmacro %}

@@ -39,8 +39,9 @@ class StrataflowDbtTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 and fqn[1] in LAYERS else super().get_group_name(dbt_resource_props)
 
 
-def partition_window_env(context: AssetExecutionContext) -> dict[str, str]:
-    """The run's partition range as inclusive ISO dates, for the vars strataflow_partition_start/_end.
+def partition_window_env(context: AssetExecutionContext, lookback_days: int) -> dict[str, str]:
+    """The run's partition range as inclusive ISO dates, for the vars strataflow_partition_start/_end, and
+    the lookback (strataflow_lookback_days).
 
     Passed as the env vars the vars fall back to (macros/incremental_window.sql), not as --vars: dbt
     re-parses the whole project whenever --vars change, which would be every run."""
@@ -49,10 +50,21 @@ def partition_window_env(context: AssetExecutionContext) -> dict[str, str]:
     return {
         "STRATAFLOW_PARTITION_START": window.start.date().isoformat(),
         "STRATAFLOW_PARTITION_END": last.date().isoformat(),
+        "STRATAFLOW_LOOKBACK_DAYS": str(lookback_days),
     }
 
 
+def lookback_days(project: Project) -> int:
+    """0 when every table loads in the main job, whose dbt step then reads exactly the run's partitions;
+    1 when some tables have another partitioning: their RAW/SRC job runs no dbt, so a partition it loads
+    after the main job's dbt step read that day is picked up by the next day's run."""
+    partitionings = {ref.config.partitioning for ref in project.tables()}
+    return 0 if len(partitionings) == 1 else 1
+
+
 def build_dbt_assets(project: Project, manifest: Path, partitions_def: PartitionsDefinition) -> AssetsDefinition:
+    lookback = lookback_days(project)
+
     @dbt_assets(
         manifest=manifest,
         dagster_dbt_translator=StrataflowDbtTranslator(),
@@ -62,7 +74,7 @@ def build_dbt_assets(project: Project, manifest: Path, partitions_def: Partition
     )
     def _dbt(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig) -> Iterator[Any]:
         args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
-        with dbt_environment(project, partition_window_env(context)):
+        with dbt_environment(project, partition_window_env(context, lookback)):
             yield from dbt.cli(args, context=context).stream()
 
     return _dbt
