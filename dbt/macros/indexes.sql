@@ -31,7 +31,8 @@
 
 {% macro _has_statistics(relation) -%}
     {%- set found = run_query(
-        "select 1 from pg_stats where schemaname = '" ~ relation.schema ~ "' and tablename = '" ~ relation.identifier ~ "' limit 1"
+        "select 1 from pg_stats where schemaname = '" ~ relation.schema | replace("'", "''")
+        ~ "' and tablename = '" ~ relation.identifier | replace("'", "''") ~ "' limit 1"
     ) -%}
     {{ return(found.rows | length > 0) }}
 {%- endmacro %}

@@ -22,7 +22,3 @@
     select distinct id as product_id, {{ strataflow.month_start('day') }} as month_start
     from {{ ref('ain_changed_keys') }} where kind = 'product_day'
 {%- endmacro %}
-
-{% macro touched_order_days() -%}
-    select day as order_date from {{ ref('ain_changed_keys') }} where kind = 'order_day'
-{%- endmacro %}

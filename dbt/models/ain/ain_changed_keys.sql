@@ -5,8 +5,6 @@
 --   customer     the customer changed, or any version of a changed order belonged to them
 --   product_day  (product, UTC order day) of every line of a changed order, over every version of the
 --                order's ordered_at (a moved order empties its old day)
---   order_day    those days, and every day with a line of a product whose category changed in the window
---                (a version whose category_id differs from the version before it)
 -- The vault changes only through a window's rows, so this is complete. Without a window it holds every
 -- key; on --full-refresh it is empty, since every model downstream then rebuilds in full.
 {{ config(materialized='table') }}
@@ -42,41 +40,12 @@ changed_product_days as (
     where versions.ordered_at is not null
 ),
 
-product_versions as (
-    select
-        product_hk,
-        _partition,
-        category_id,
-        lag(category_id) over (partition by product_hk order by valid_from) as previous_category_id
-    from {{ ref('vlt_sat_product') }}
-),
-
-moved_products as (
-    select distinct hub.product_id
-    from product_versions as versions
-    inner join {{ ref('vlt_hub_product') }} as hub on hub.product_hk = versions.product_hk
-    where {{ strataflow.partition_window('versions._partition') }}
-        and versions.category_id is distinct from versions.previous_category_id
-),
-
-changed_order_days as (
-    select sales_date as order_date from changed_product_days
-    union
-    select {{ strataflow.utc_date('sat.ordered_at') }} as order_date
-    from {{ ref('vlt_link_order_item') }} as link
-    inner join {{ ref('vlt_hub_order') }} as hub on hub.order_id = link.order_id
-    inner join {{ ref('vlt_sat_order') }} as sat on sat.order_hk = hub.order_hk
-    where sat.ordered_at is not null and link.product_id in (select product_id from moved_products)
-),
-
 changed_keys as (
     select 'order' as kind, cast(order_id as bigint) as id, cast(null as date) as day from changed_orders
     union all
     select 'customer', cast(customer_id as bigint), cast(null as date) from changed_customers
     union all
     select 'product_day', cast(product_id as bigint), sales_date from changed_product_days
-    union all
-    select 'order_day', cast(null as bigint), order_date from changed_order_days
 )
 
 select kind, id, day from changed_keys

@@ -1,8 +1,6 @@
 -- One row per UTC order day and product category with at least one line in a revenue order; a product
 -- counts in its current category (its latest version, deleted or not).
--- Incremental: a run recomputes the days of the orders its window touched, and every day of a product
--- whose category changed (macros/touched_keys.sql: touched_order_days).
-{{ strataflow.recompute_touched('order_date', 'touched_order_days') }}
+-- Rebuilt every run (see _ana.yml): the touched days are nearly all recent days.
 with product_categories as (
     select hub.product_id, sat.category_id
     from {{ ref('vlt_sat_product') }} as sat
@@ -19,5 +17,4 @@ select
 from {{ ref('ain_order_lines') }} as lines
 left join product_categories on product_categories.product_id = lines.product_id
 where lines.is_revenue_order
-    and {{ strataflow.touched_filter({'order_date': 'lines.order_date'}, 'touched_order_days') }}
 group by lines.order_date, product_categories.category_id
