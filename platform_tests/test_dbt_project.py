@@ -905,27 +905,24 @@ def test_the_window_is_its_partitions_unless_a_lookback_widens_it(run: Run) -> N
         assert "(_partition >= '2025-01-06' and _partition < '2025-01-09')" in predicate()
 
 
-def test_a_malformed_lookback_names_the_env_var(run: Run) -> None:
-    env = {**run.warehouse.env, **{"STRATAFLOW_PARTITION_START": "2025-01-07", "STRATAFLOW_LOOKBACK_DAYS": "-1"}}
-    with patched_environ(env):
+def failed_run_messages(run: Run, env: dict[str, str]) -> str:
+    """What dbt reports when a run of one model with these env vars fails (it must fail)."""
+    with patched_environ({**run.warehouse.env, **env}):
         result = dbtRunner(manifest=run.warehouse.manifest).invoke(
             ["run", "--select", "vlt_hub_vendor", *run.warehouse.options()]
         )
     assert not result.success
-    assert "env var STRATAFLOW_LOOKBACK_DAYS=-1 is not a whole number of days" in str(
-        [r.message for r in result.result or []] or result.exception
-    )
+    return str([r.message for r in result.result or []] or result.exception)
+
+
+def test_a_malformed_lookback_names_the_env_var(run: Run) -> None:
+    env = {"STRATAFLOW_PARTITION_START": "2025-01-07", "STRATAFLOW_LOOKBACK_DAYS": "-1"}
+    assert "env var STRATAFLOW_LOOKBACK_DAYS=-1 is not a whole number of days" in failed_run_messages(run, env)
 
 
 def test_a_malformed_env_window_names_the_env_var(run: Run) -> None:
-    with patched_environ({**run.warehouse.env, "STRATAFLOW_PARTITION_START": "yesterday"}):
-        result = dbtRunner(manifest=run.warehouse.manifest).invoke(
-            ["run", "--select", "vlt_hub_vendor", *run.warehouse.options()]
-        )
-    assert not result.success
-    assert "env var STRATAFLOW_PARTITION_START=yesterday is not an ISO date" in str(
-        [r.message for r in result.result or []] or result.exception
-    )
+    env = {"STRATAFLOW_PARTITION_START": "yesterday"}
+    assert "env var STRATAFLOW_PARTITION_START=yesterday is not an ISO date" in failed_run_messages(run, env)
 
 
 # ------------------------------------------------------------------------------------------ Snowflake

@@ -42,36 +42,36 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- A window bound as a date, or none when unset: the var, else its env var (upper-cased name); a
-    malformed value fails the run naming where it came from. -#}
+{#- A window bound as a date, or none when unset; a malformed value fails the run naming where it came from. -#}
 {% macro _window_date(name) -%}
-    {%- set value = var(name, none) -%}
-    {%- set origin = "var " ~ name -%}
-    {%- if value is none or value | string | trim == '' -%}
-        {%- set value = env_var(name | upper, '') -%}
-        {%- set origin = "env var " ~ (name | upper) -%}
-    {%- endif -%}
-    {%- if value | string | trim == '' -%}
+    {%- set text, origin = strataflow._var_or_env(name) -%}
+    {%- if text == '' -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set text = value | string | trim -%}
     {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}(-[0-9]{2}:[0-9]{2})?$', text) -%}
         {{ exceptions.raise_compiler_error(origin ~ "=" ~ text ~ " is not an ISO date (YYYY-MM-DD) or an hourly partition key (YYYY-MM-DD-HH:MM)") }}
     {%- endif -%}
     {{ return(modules.datetime.date.fromisoformat(text[:10])) }}
 {%- endmacro %}
 
-{#- strataflow_lookback_days, else env STRATAFLOW_LOOKBACK_DAYS, else 0: a whole number of days. -#}
+{#- strataflow_lookback_days (var or env), else 0: a whole number of days. -#}
 {% macro _lookback_days() -%}
-    {%- set value = var('strataflow_lookback_days', none) -%}
-    {%- set origin = "var strataflow_lookback_days" -%}
-    {%- if value is none or value | string | trim == '' -%}
-        {%- set value = env_var('STRATAFLOW_LOOKBACK_DAYS', '0') -%}
-        {%- set origin = "env var STRATAFLOW_LOOKBACK_DAYS" -%}
+    {%- set text, origin = strataflow._var_or_env('strataflow_lookback_days') -%}
+    {%- if text == '' -%}
+        {{ return(0) }}
     {%- endif -%}
-    {%- set text = value | string | trim -%}
     {%- if not modules.re.match('^[0-9]+$', text) -%}
         {{ exceptions.raise_compiler_error(origin ~ "=" ~ text ~ " is not a whole number of days (0 or more)") }}
     {%- endif -%}
     {{ return(text | int) }}
+{%- endmacro %}
+
+{#- A var, else the env var of its upper-cased name, read at run time only (see above): [trimmed text or
+    '' when neither is set, where it came from]. -#}
+{% macro _var_or_env(name) -%}
+    {%- set value = var(name, none) -%}
+    {%- if value is not none and value | string | trim != '' -%}
+        {{ return([value | string | trim, "var " ~ name]) }}
+    {%- endif -%}
+    {{ return([env_var(name | upper, '') | trim, "env var " ~ (name | upper)]) }}
 {%- endmacro %}
