@@ -9,6 +9,6 @@ select
     sum(case when is_returned then quantity else 0 end) as returned_units,
     sum(net_revenue) as net_revenue
 from {{ ref('ain_order_lines') }}
+{{ strataflow.touched_join({'product_id': 'product_id', 'sales_date': 'order_date'}, 'touched_product_days') }}
 where is_revenue_order
-    and {{ strataflow.touched_filter({'product_id': 'product_id', 'sales_date': 'order_date'}, 'touched_product_days') }}
 group by product_id, order_date

@@ -8,5 +8,5 @@ select
     sum(returned_units) as returned_units,
     sum(net_revenue) as net_revenue
 from {{ ref('ana_product_sales_daily') }}
-where {{ strataflow.touched_filter({'product_id': 'product_id', 'month_start': strataflow.month_start('sales_date')}, 'touched_product_months') }}
+{{ strataflow.touched_join({'product_id': 'product_id', 'month_start': strataflow.month_start('sales_date')}, 'touched_product_months') }}
 group by product_id, {{ strataflow.month_start('sales_date') }}
