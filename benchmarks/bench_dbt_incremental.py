@@ -505,7 +505,8 @@ def measure(target: Target, stamp: dict[str, Any], work: Path, args: argparse.Na
     env = target.env() | ({"STRATAFLOW_DBT_THREADS": str(args.threads)} if args.threads else {})
     dbt = Dbt(env, scratch, args.dbt_project)
     day = stamp["new_key"]
-    flavours = [f for f in FLAVOURS if (args.build or f.command == "run") and (not args.flavours or f.key in args.flavours | {"full", "incr", "incr_empty"})]
+    wanted = None if args.flavours is None else args.flavours | {"full", "incr", "incr_empty"}
+    flavours = [f for f in FLAVOURS if (args.build or f.command == "run") and (wanted is None or f.key in wanted)]
 
     log(f"{target.kind}: loading {len(stamp['keys'])} SRC partitions")
     t = time.perf_counter()
@@ -728,7 +729,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
     parser.add_argument("--no-build", dest="build", action="store_false", help="skip the dbt build (tests) runs")
     parser.add_argument(
-        "--flavours", type=lambda text: set(text.split(",")), help="runs to measure besides full, incr and incr_empty, e.g. incr_all (default: all)"
+        "--flavours",
+        type=lambda text: set(text.split(",")),
+        help="runs to measure besides full, incr and incr_empty, e.g. incr_all (default: all)",
     )
     parser.add_argument("--threads", type=int, help="dbt threads (default: the profile's, 4)")
     parser.add_argument("--target-pct", type=float, default=20.0, help="incremental/full target ratio, %%")
