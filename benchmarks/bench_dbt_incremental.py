@@ -30,7 +30,7 @@ of run_results.json execution_time. --dbt-project runs a modified copy of dbt/ (
 
     .venv/bin/python benchmarks/bench_dbt_incremental.py [--scale 500000] [--days 60] \\
         [--targets duckdb,postgres] [--change-pct 1.0] [--repeat 3] [--no-build] [--threads N] \\
-        [--work-dir DIR] [--keep-warehouse] [--dbt-project DIR]
+        [--flavours incr_all,...] [--work-dir DIR] [--keep-warehouse] [--dbt-project DIR] [--out FILE]
 
 --work-dir keeps the source and lake there and reuses them when scale/days/change-pct match.
 Writes benchmarks/results/dbt_incremental.md (--out) and prints the same markdown.

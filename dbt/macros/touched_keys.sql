@@ -9,6 +9,10 @@
     select id as customer_id from {{ ref('ain_changed_keys') }} where kind = 'customer'
 {%- endmacro %}
 
+{% macro touched_customer_days() -%}
+    select id as customer_id, day as activity_date from {{ ref('ain_changed_keys') }} where kind = 'customer_day'
+{%- endmacro %}
+
 {% macro touched_product_days() -%}
     select id as product_id, day as sales_date from {{ ref('ain_changed_keys') }} where kind = 'product_day'
 {%- endmacro %}

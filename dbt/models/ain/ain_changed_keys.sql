@@ -3,6 +3,8 @@
 --   order        an order, one of its lines or one of its payments changed (lines and payments reach their
 --                order through the links: a detected hard delete carries only its own key)
 --   customer     the customer changed, or any version of a changed order belonged to them
+--   customer_day (customer, UTC order day) of every version of a changed order: the days whose activity
+--                may differ (a customer's own changes do not touch their activity)
 --   product_day  (product, UTC order day) of every line of a changed order, over every version of the
 --                order's ordered_at (a moved order empties its old day)
 -- The vault changes only through a window's rows, so this is complete. Without a window it holds every
@@ -33,6 +35,12 @@ changed_customers as (
     where customer_id is not null and {{ strataflow.partition_window() }}
 ),
 
+changed_customer_days as (
+    select distinct customer_id, {{ strataflow.utc_date('ordered_at') }} as activity_date
+    from order_versions
+    where customer_id is not null and ordered_at is not null
+),
+
 changed_product_days as (
     select distinct link.product_id, {{ strataflow.utc_date('versions.ordered_at') }} as sales_date
     from {{ ref('vlt_link_order_item') }} as link
@@ -44,6 +52,8 @@ changed_keys as (
     select 'order' as kind, cast(order_id as bigint) as id, cast(null as date) as day from changed_orders
     union all
     select 'customer', cast(customer_id as bigint), cast(null as date) from changed_customers
+    union all
+    select 'customer_day', cast(customer_id as bigint), activity_date from changed_customer_days
     union all
     select 'product_day', cast(product_id as bigint), sales_date from changed_product_days
 )

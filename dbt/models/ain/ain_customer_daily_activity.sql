@@ -1,6 +1,6 @@
 -- One row per customer per UTC day on which they placed at least one non-test order.
--- Incremental: a run recomputes every day of the customers its window touched.
-{{ strataflow.recompute_touched('customer_id', 'touched_customers') }}
+-- Incremental: a run recomputes the (customer, day) pairs of every version of the orders its window touched.
+{{ strataflow.recompute_touched(['customer_id', 'activity_date'], 'touched_customer_days') }}
 select
     customer_id,
     order_date as activity_date,
@@ -10,6 +10,6 @@ select
     sum(case when is_revenue_order then units - returned_units else 0 end) as units_sold,
     sum(net_revenue) as net_revenue
 from {{ ref('ain_orders') }}
+{{ strataflow.touched_join({'customer_id': 'customer_id', 'activity_date': 'order_date'}, 'touched_customer_days') }}
 where not is_test
-    and {{ strataflow.touched_filter({'customer_id': 'customer_id'}, 'touched_customers') }}
 group by customer_id, order_date
