@@ -401,7 +401,13 @@ CHANGES: dict[str, list[dict]] = {
             ("I", "2025-01-06 11:00", {"status": "placed"}),
             ("U", "2025-01-07 09:00", {"status": "cancelled"}),
         ),
-        *versions(ORD, order(5002, 101, "2025-01-03 14:00", "75.00"), ("I", "2025-01-03 14:10", {"status": "paid"})),
+        # corrected in February: another customer and day, so the old (customer, day) must empty
+        *versions(
+            ORD,
+            order(5002, 101, "2025-01-03 14:00", "75.00"),
+            ("I", "2025-01-03 14:10", {"status": "paid"}),
+            ("U", "2025-02-10 10:00", {"customer_id": 103, "ordered_at": ts("2025-01-04 09:00")}),
+        ),
         *versions(
             ORD,
             order(5003, 102, "2025-01-08 16:00", "2250.00", is_test=True),
