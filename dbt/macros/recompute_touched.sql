@@ -57,9 +57,10 @@
 {#- The same as a join, for keys of several columns: `from <table> {{ touched_join(...) }}`, nothing on a
     first build. PostgreSQL estimates a multi-column IN (a semi join) as if the columns were independent:
     it expected 70 % of the order lines to match the 5 % of (product, day) pairs a day touches (4 % did)
-    and walked a whole index (1.9 s where a hash join takes 0.3 s). An inner join on the distinct touched keys is estimated
-    per column and planned well on every adapter. The key columns come in as _touched_1, _touched_2, ...,
-    so the model's own unqualified columns stay unambiguous; don't `select *` over the join. -#}
+    and walked a whole index (1.9 s where a hash join takes 0.3 s). An inner join on the distinct touched
+    keys is estimated per column and planned well on every adapter. The key columns come in as
+    _touched_1, _touched_2, ..., so the model's own unqualified columns stay unambiguous; don't
+    `select *` over the join. -#}
 {% macro touched_join(columns, touched) -%}
     {%- if is_incremental() -%}
     inner join (
