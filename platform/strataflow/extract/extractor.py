@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from strataflow.config.loader import TableRef
+from strataflow.config.models import TableConfig
 from strataflow.config.source_check import require_columns
 from strataflow.extract.reader import SourceReader
 from strataflow.extract.retry import with_retries
@@ -75,6 +76,7 @@ def extract_partition(
     what = f"extract {source}.{table.name} partition {partition}"
     columns = with_retries(lambda: reader.columns(table.name), what=what, attempts=attempts, base_delay=base_delay)
     require_columns(ref, [c.name for c in columns])
+    columns = _apply_column_options(table, columns)
     window = None if table.load_type == "full" else partition_window(partition, table.partitioning.grain)
     source_window = window.in_timezone(timezone) if window else None
     order_by = table.primary_key or [columns[0].name]
@@ -119,6 +121,12 @@ def extract_partition(
     return ExtractResult(commit, window, keys_commit, time.monotonic() - started)
 
 
+def _apply_column_options(table: TableConfig, columns: list[SourceColumn]) -> list[SourceColumn]:
+    """Leave excluded columns out; mark the columns whose zero dates are read as NULL."""
+    excluded, zero_null = table.excluded_columns(), table.zero_dates_as_null()
+    return [replace(c, zero_dates_as_null=c.name in zero_null) for c in columns if c.name not in excluded]
+
+
 def _stream_and_commit(
     reader: SourceReader,
     storage: LakeStorage,
@@ -132,7 +140,7 @@ def _stream_and_commit(
     timezone: str,
 ) -> CommitResult:
     marks = WatermarkRange(watermark, timezone)
-    with Spool(arrow_schema(columns)) as spool:
+    with Spool(arrow_schema(columns), root=storage.spool_dir) as spool:
         for batch in reader.stream(table.split("/")[0], columns, order_by, watermark, window):
             marks.update(batch)
             spool.write(batch)

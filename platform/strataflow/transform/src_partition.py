@@ -21,7 +21,7 @@ from strataflow.lake import (
     partition_prefix,
     read_committed,
 )
-from strataflow.transform.standardize import BatchContext, standardize
+from strataflow.transform.standardize import BatchContext, NullKeyError, standardize
 
 
 class RawPartitionMissingError(RuntimeError):
@@ -68,11 +68,14 @@ def build_src_partition(
         pii_salt=pii_salt,
     )
     deleted = _vanished_keys(storage, source, table, partition) if table.detect_hard_deletes else None
-    data = standardize(raw, table, ctx, deleted)
+    try:
+        data = standardize(raw, table, ctx, deleted)
+    except NullKeyError as error:
+        raise NullKeyError(f"{source}.{table.name}", error.columns, error.count, partition) from None
 
     watermark = table.output_name(table.watermark) if table.watermark else None
     bounds = pc.min_max(data.column(watermark)).as_py() if watermark and data.num_rows else {}
-    with Spool(data.schema) as spool:
+    with Spool(data.schema, root=storage.spool_dir) as spool:
         for batch in data.to_batches(max_chunksize=65_536):
             spool.write(batch)
         commit = commit_partition(
