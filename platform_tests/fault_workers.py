@@ -8,6 +8,7 @@ pause point and waits there until `wait_for` exists.
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -20,6 +21,41 @@ from strataflow.lake import LakeStorage, Spool, commit_partition
 SCHEMA = pa.schema([("id", pa.int64()), ("v", pa.string())])
 LAKE_PARTITION = dict(layer="raw", source="shop", table="orders", partition="2025-01-01")
 LAKE_PREFIX = "raw/shop/orders/ingestion_date=2025-01-01"
+
+
+WORKER_TIMEOUT = 120
+
+
+# -- parent side: start workers and wait for them ------------------------------------------------
+
+
+def spawn(job: dict[str, Any]) -> subprocess.Popen[str]:
+    """Start this file as a separate Python process running `job`."""
+    return subprocess.Popen(
+        [sys.executable, __file__, json.dumps(job)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def finish(proc: subprocess.Popen[str]) -> subprocess.CompletedProcess[str]:
+    out, err = proc.communicate(timeout=WORKER_TIMEOUT)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def succeed(proc: subprocess.Popen[str]) -> None:
+    done = finish(proc)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+def wait_until_exists(path: Path, proc: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + WORKER_TIMEOUT
+    while not path.exists():
+        if proc.poll() is not None:
+            raise AssertionError(f"worker exited early: {finish(proc).stderr[-3000:]}")
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.02)
+
+
+# -- worker side -----------------------------------------------------------------------------------
 
 
 def open_lake(spec: dict[str, Any]) -> LakeStorage:
@@ -61,24 +97,35 @@ def lake_commit(args: dict[str, Any]) -> None:
             commit_partition(storage, files=spool.finish(), **LAKE_PARTITION)
 
 
-def duckdb_load(args: dict[str, Any]) -> None:
-    """Load one partition into a DuckDB file, optionally holding the file for `hold_s` seconds first."""
+def warehouse_load(args: dict[str, Any]) -> None:
+    """Load one partition into DuckDB (args: path) or PostgreSQL (args: conninfo).
+
+    `hold_s`: keep the DuckDB file open that long before loading (a slow neighbour); `batches` and
+    `batch_sleep`: stream that many batches of `count` rows, sleeping between them (a long load);
+    `announce` is touched once the file is open, or after the first batch with `announce_mid_load`."""
     from datetime import UTC, datetime
 
-    from strataflow.warehouse import DuckDBWarehouse, LoadRequest
+    from strataflow.warehouse import DuckDBWarehouse, LoadRequest, PostgresWarehouse
 
-    warehouse = DuckDBWarehouse(args["path"], lock_timeout_s=args.get("lock_timeout_s", 30.0))
+    if "conninfo" in args:
+        warehouse = PostgresWarehouse(args["conninfo"])
+    else:
+        warehouse = DuckDBWarehouse(args["path"], lock_timeout_s=args.get("lock_timeout_s", 30.0))
+    part, count = args["partition"], args["count"]
+    schema = pa.schema([("id", pa.int64()), ("_partition", pa.string())])
+
+    def batches() -> Any:
+        for n in range(args.get("batches", 1)):
+            first = args["first"] + n * count
+            yield pa.record_batch([pa.array(range(first, first + count), pa.int64()), pa.array([part] * count)], schema)
+            if n == 0 and args.get("announce_mid_load"):
+                Path(args["announce"]).touch()
+            time.sleep(args.get("batch_sleep", 0))
+
     try:
-        if args.get("announce"):
+        if args.get("announce") and not args.get("announce_mid_load"):
             Path(args["announce"]).touch()
         time.sleep(args.get("hold_s", 0))
-        part = args["partition"]
-        data = pa.table(
-            {
-                "id": pa.array(range(args["first"], args["first"] + args["count"]), pa.int64()),
-                "_partition": pa.array([part] * args["count"]),
-            }
-        )
         request = LoadRequest(
             asset="src/shop/orders",
             table="shop__orders",
@@ -88,12 +135,12 @@ def duckdb_load(args: dict[str, Any]) -> None:
             watermark_min=datetime(2025, 1, 1, tzinfo=UTC),
             watermark_max=datetime(2025, 1, 2, tzinfo=UTC),
         )
-        warehouse.load(request, pa.RecordBatchReader.from_batches(data.schema, data.to_batches()))
+        warehouse.load(request, pa.RecordBatchReader.from_batches(schema, batches()))
     finally:
         warehouse.close()
 
 
-JOBS = {"lake_commit": lake_commit, "duckdb_load": duckdb_load}
+JOBS = {"lake_commit": lake_commit, "warehouse_load": warehouse_load}
 
 if __name__ == "__main__":
     job = json.loads(sys.argv[1])

@@ -2,48 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from fault_workers import LAKE_PREFIX, open_lake
+from fault_workers import LAKE_PREFIX, open_lake, spawn, succeed, wait_until_exists
 from strataflow.lake import LakeStorage, read_committed, read_manifest
-
-WORKERS = Path(__file__).with_name("fault_workers.py")
-TIMEOUT = 120
-
-
-def spawn(job: dict[str, Any]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, str(WORKERS), json.dumps(job)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def finish(proc: subprocess.Popen[str]) -> subprocess.CompletedProcess[str]:
-    out, err = proc.communicate(timeout=TIMEOUT)
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
-
-
-def succeed(proc: subprocess.Popen[str]) -> None:
-    done = finish(proc)
-    assert done.returncode == 0, done.stderr[-3000:]
-
-
-def wait_for(path: Path, proc: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + TIMEOUT
-    while not path.exists():
-        if proc.poll() is not None:
-            raise AssertionError(f"worker exited early: {finish(proc).stderr[-3000:]}")
-        assert time.monotonic() < deadline, f"{path} never appeared"
-        time.sleep(0.02)
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -71,7 +36,7 @@ def test_a_commit_never_deletes_the_files_of_a_commit_in_flight(lake_spec: dict[
         {"job": "lake_commit", "lake": lake_spec, "first": 0, "count": 50, "tag": "a", "rows_per_file": 20}
         | {"announce": str(paused), "wait_for": str(go)}
     )
-    wait_for(paused, a)
+    wait_until_exists(paused, a)
     succeed(spawn({"job": "lake_commit", "lake": lake_spec, "first": 1000, "count": 30, "tag": "b"}))
     storage = open_lake(lake_spec)
     assert ids_of(storage) == list(range(1000, 1030))  # B committed while A was in flight

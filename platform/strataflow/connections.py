@@ -80,7 +80,7 @@ def open_warehouse(project: Project) -> Warehouse:
     if isinstance(wh, DuckDBWarehouseConfig):
         path = resolve_path(project, wh.path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        return DuckDBWarehouse(str(path))
+        return DuckDBWarehouse(str(path), lock_timeout_s=wh.lock_timeout_s)
     if isinstance(wh, PostgresWarehouseConfig):
         return PostgresWarehouse(wh.conninfo())
     return SnowflakeWarehouse(wh.connect_kwargs())

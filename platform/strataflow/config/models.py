@@ -214,8 +214,12 @@ LakeConnection = Annotated[LocalLakeConfig | S3LakeConfig, Field(discriminator="
 
 
 class DuckDBWarehouseConfig(StrictModel):
+    """`lock_timeout_s`: how long a load waits for another process holding the DuckDB file (one writer
+    at a time) before it fails with a clear message."""
+
     kind: Literal["duckdb"]
     path: str
+    lock_timeout_s: float = Field(default=300.0, ge=0)
 
 
 class PostgresWarehouseConfig(StrictModel):
