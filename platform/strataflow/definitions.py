@@ -20,7 +20,11 @@ def build_definitions(project: Project | None = None) -> Definitions:
     with warnings.catch_warnings():  # backfill_policy on @asset is marked beta in Dagster 1.13
         warnings.simplefilter("ignore", BetaWarning)
         dbt = build_dbt_assets(project, manifest, partitions_for(main_partitioning(project)))
-        assets = [build(ref) for ref in project.tables() for build in (build_raw_asset, build_src_asset)]
+        assets = [
+            a
+            for ref in project.tables()
+            for a in (build_raw_asset(ref), build_src_asset(ref, project.suite(ref).origin))
+        ]
     jobs, schedules = build_jobs(project, dbt)
     return Definitions(
         assets=[*assets, dbt],
