@@ -7,6 +7,7 @@ from dagster import BetaWarning, Definitions
 from strataflow.config import Project, load_project
 from strataflow.dbt_runtime import dbt_dir, prepare_dbt_project
 from strataflow.defs.dbt_assets import build_dbt_assets, dbt_resource
+from strataflow.defs.freshness import build_freshness
 from strataflow.defs.jobs import build_jobs, main_partitioning
 from strataflow.defs.lake_assets import build_raw_asset, build_src_asset
 from strataflow.defs.partitions import partitions_for
@@ -25,11 +26,13 @@ def build_definitions(project: Project | None = None) -> Definitions:
             for ref in project.tables()
             for a in (build_raw_asset(ref), build_src_asset(ref, project.suite(ref).origin))
         ]
-    jobs, schedules = build_jobs(project, dbt)
+    fresh_checks, fresh_jobs, fresh_schedules = build_freshness(project)
+    jobs, schedules = build_jobs(project, dbt, exclude_checks=fresh_checks)
     return Definitions(
         assets=[*assets, dbt],
-        jobs=jobs,
-        schedules=schedules,
+        asset_checks=fresh_checks,
+        jobs=[*jobs, *fresh_jobs],
+        schedules=[*schedules, *fresh_schedules],
         resources={
             "strataflow": StrataflowResource(configs_dir=str(project.configs_dir), env=project.env_name),
             "dbt": dbt_resource(project, project_dir),

@@ -36,6 +36,7 @@ from strataflow.lake import (
     read_manifest,
 )
 from strataflow.quality.contracts import SchemaChange, check_contract, read_baseline, write_baseline
+from strataflow.quality.reconcile import Reconciliation, reconcile
 from strataflow.quality.results import ValidationReport
 from strataflow.transform import Standardized, src_schema, standardize_partition
 from strataflow.warehouse.base import LoadResult, Warehouse
@@ -246,3 +247,55 @@ def quality_rows(report: ValidationReport, run_id: str) -> list[CheckRow]:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+# ------------------------------------------------------------------------------------------ reconciliation
+
+
+def warehouse_rows(warehouse: Warehouse, ref: TableRef, partition: str) -> int:
+    """Rows of the partition in src.<source>__<table> (full snapshots: the whole table)."""
+    from strataflow.config.partitions import parse_key
+    from strataflow.warehouse.base import PARTITION_COLUMN, SRC_SCHEMA
+
+    dialect = warehouse.dialect  # type: ignore[attr-defined]
+    sql = f"SELECT COUNT(*) FROM {dialect.qualify(SRC_SCHEMA, ref.warehouse_table)}"
+    if ref.config.load_type != "full":
+        parse_key(partition, ref.config.partitioning.grain)  # a well-formed key: safe as a literal
+        sql += f" WHERE {dialect.quote(PARTITION_COLUMN)} = '{partition}'"
+    return int(warehouse.query(sql)[0][0])
+
+
+def reconcile_partition(
+    reader: SourceReader | None,
+    storage: LakeStorage,
+    warehouse: Warehouse | None,
+    ref: TableRef,
+    partition: str,
+    *,
+    timezone: str = "UTC",
+) -> Reconciliation:
+    """Count the partition in the source (its window now), RAW, SRC and the warehouse and compare them."""
+    table = ref.config
+    source_rows = None
+    if reader is not None:
+        from strataflow.config.partitions import partition_window
+
+        window = None if table.load_type == "full" else partition_window(partition, table.partitioning.grain)
+        source_rows = reader.count(
+            table.name, table.watermark if window else None, window.in_timezone(timezone) if window else None
+        )
+    wh_rows = warehouse_rows(warehouse, ref, partition) if warehouse is not None else None
+    return reconcile(storage, ref.source, ref.name, partition, source_rows=source_rows, warehouse_rows=wh_rows)
+
+
+def reconciliation_row(ref: TableRef, partition: str, result: Reconciliation, run_id: str) -> CheckRow:
+    return CheckRow.of(
+        asset=f"src/{ref.source}/{ref.name}",
+        partition=partition,
+        check="reconciliation",
+        expectation="source = RAW, SRC = RAW - duplicates + hard deletes, warehouse = SRC",
+        severity="error",
+        success=result.passed,
+        run_id=run_id,
+        details=result.figures(),
+    )

@@ -10,6 +10,7 @@ from dagster import (
     AssetsDefinition,
     BackfillPolicy,
     Backoff,
+    FreshnessPolicy,
     MaterializeResult,
     MetadataValue,
     RetryPolicy,
@@ -20,10 +21,20 @@ from strataflow import connections
 from strataflow.config import TableRef
 from strataflow.defs.metadata import commit_metadata
 from strataflow.defs.partitions import partitions_for
-from strataflow.defs.quality import quality_check_result, quality_check_spec
+from strataflow.defs.quality import (
+    quality_check_result,
+    quality_check_spec,
+    reconciliation_check_result,
+    reconciliation_check_spec,
+)
 from strataflow.defs.resources import StrataflowResource
 from strataflow.lake import partition_prefix
-from strataflow.pipeline import extract_partition, standardize_validate_load
+from strataflow.pipeline import (
+    extract_partition,
+    reconcile_partition,
+    reconciliation_row,
+    standardize_validate_load,
+)
 from strataflow.warehouse.check_log import CheckRow, record_checks
 
 # A partition's window is its own: each run (and each backfill run) handles exactly one partition.
@@ -133,7 +144,10 @@ def build_src_asset(ref: TableRef, suite_origin: str = "default suite (no file)"
         ),
         metadata=_describe(ref),
         backfill_policy=ONE_PARTITION_PER_RUN,
-        check_specs=[quality_check_spec(key, suite_origin)],
+        check_specs=[quality_check_spec(key, suite_origin), reconciliation_check_spec(key)],
+        freshness_policy=FreshnessPolicy.time_window(fail_window=cfg.freshness.max_lag_delta)
+        if cfg.freshness
+        else None,
         output_required=False,  # a rejected partition is not materialized: downstream steps are skipped
     )
     def _src(context: AssetExecutionContext, strataflow: StrataflowResource) -> Iterator[Any]:
@@ -150,6 +164,19 @@ def build_src_asset(ref: TableRef, suite_origin: str = "default suite (no file)"
                 docs_dir=Path(connections.data_docs_dir(project)),
                 run_id=context.run.run_id,
             )
+            reconciliation = None
+            if outcome.passed:
+                reconciliation = reconcile_partition(
+                    strataflow.reader(ref.source),
+                    storage,
+                    warehouse,
+                    ref,
+                    context.partition_key,
+                    timezone=connections.source_timezone(project, ref.source),
+                )
+                record_checks(
+                    warehouse, [reconciliation_row(ref, context.partition_key, reconciliation, context.run.run_id)]
+                )
         report = outcome.report
         yield quality_check_result(key, report)
         if not outcome.passed:
@@ -183,6 +210,7 @@ def build_src_asset(ref: TableRef, suite_origin: str = "default suite (no file)"
             warehouse_load_s=MetadataValue.float(round((loaded.finished_at - loaded.started_at).total_seconds(), 3)),
             validation_s=MetadataValue.float(round(report.duration_s, 3)),
         )
-        yield MaterializeResult(metadata=metadata)
+        assert reconciliation is not None
+        yield MaterializeResult(metadata=metadata, check_results=[reconciliation_check_result(key, reconciliation)])
 
     return _src

@@ -17,6 +17,30 @@ from dagster import (
 from strataflow.quality.results import ValidationReport
 
 QUALITY_CHECK = "quality"
+RECONCILIATION_CHECK = "reconciliation"
+FRESHNESS_CHECK = "freshness"
+
+
+def reconciliation_check_spec(key: AssetKey) -> AssetCheckSpec:
+    return AssetCheckSpec(
+        RECONCILIATION_CHECK,
+        asset=key,
+        blocking=False,
+        description="Row counts of the partition: source window = RAW; SRC = RAW - duplicates dropped + hard "
+        "deletes detected; warehouse = SRC (full snapshots: the whole table). Fails with all the numbers.",
+    )
+
+
+def reconciliation_check_result(key: AssetKey, result: Any) -> AssetCheckResult:
+    figures = {k: v for k, v in result.figures().items() if k != "problems"}
+    return AssetCheckResult(
+        check_name=RECONCILIATION_CHECK,
+        asset_key=key,
+        passed=result.passed,
+        severity=AssetCheckSeverity.ERROR,
+        description=result.summary(),
+        metadata={**{k: v if v is not None else -1 for k, v in figures.items()}, "problems": result.problems},
+    )
 
 
 def quality_check_spec(key: AssetKey, suite_origin: str) -> AssetCheckSpec:
