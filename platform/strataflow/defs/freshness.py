@@ -5,8 +5,8 @@ the newest committed partition lags more than max_lag; a job and an hourly sched
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
-    AssetCheckSeverity,
     AssetChecksDefinition,
+    AssetCheckSeverity,
     AssetSelection,
     DefaultScheduleStatus,
     ScheduleDefinition,
