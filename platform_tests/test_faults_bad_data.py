@@ -11,10 +11,11 @@ import yaml
 from conftest import MYSQL, mysql_connect, mysql_url
 from strataflow.config import ConfigError, TableRef, load_project
 from strataflow.config.models import TableConfig
-from strataflow.extract import MySQLReader, extract_partition
+from strataflow.extract import MySQLReader
 from strataflow.extract.mysql import ZeroDateError
 from strataflow.lake import LakeStorage, read_committed, read_manifest
-from strataflow.transform import NullKeyError, build_src_partition
+from strataflow.pipeline import build_src_partition, extract_partition
+from strataflow.transform import NullKeyError
 from strataflow.validation import check_sources
 
 DAY = "2025-01-01"
@@ -48,7 +49,7 @@ def test_a_null_primary_key_is_rejected_with_table_key_and_count(mysql_db: str, 
     table = ref("items", primary_key=["id", "line"])
     assert extract_partition(MySQLReader(mysql_url(mysql_db)), storage, table, DAY).rows == 5  # RAW: as extracted
     with pytest.raises(NullKeyError) as caught:
-        build_src_partition(storage, "src1", table.config, DAY, pii_salt=None)
+        build_src_partition(storage, table, DAY, pii_salt=None)
     message = str(caught.value)
     assert "src1.items" in message and "3 row(s)" in message and "id, line" in message
     # nothing reached SRC: the two NULL-id rows were not merged into one
@@ -159,7 +160,7 @@ def test_unsafe_columns_can_be_renamed_or_excluded(odd_names_db: str, tmp_path: 
     table = project.tables()[0]
     storage = LakeStorage.local(tmp_path / "lake")
     extract_partition(MySQLReader(mysql_url(odd_names_db)), storage, table, DAY)
-    src = build_src_partition(storage, "src1", table.config, DAY, pii_salt=None)
+    src, _ = build_src_partition(storage, table, DAY, pii_salt=None)
     assert src.data.column_names[:2] == ["id", "unit_price"]
     assert "note_x" not in src.data.column_names
     assert [str(v) for v in src.data.column("unit_price").to_pylist()] == ["9.50", "3.25"]

@@ -35,6 +35,7 @@ from strataflow.lake.spool import PARQUET_OPTIONS, ROWS_PER_FILE, Spool, Spooled
 from strataflow.lake.storage import LakeStorage
 
 __all__ = [
+    "KEYS_SUFFIX",
     "PARQUET_OPTIONS",
     "ROWS_PER_FILE",
     "CommitResult",
@@ -51,6 +52,7 @@ __all__ = [
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 READ_ATTEMPTS = 3
+KEYS_SUFFIX = "_keys"  # raw/<source>/<table>/_keys: primary-key snapshots for hard-delete detection
 
 
 def partition_prefix(layer: str, source: str, table: str, partition: str) -> str:

@@ -1,6 +1,6 @@
 """Standardization (RAW -> SRC) in Polars."""
 
-from strataflow.transform.src_partition import RawPartitionMissingError, SrcResult, build_src_partition
+from strataflow.transform.src_partition import RawPartitionMissingError, Standardized, src_schema, standardize_partition
 from strataflow.transform.standardize import META_COLUMNS, BatchContext, NullKeyError, standardize
 
 __all__ = [
@@ -8,7 +8,8 @@ __all__ = [
     "BatchContext",
     "NullKeyError",
     "RawPartitionMissingError",
-    "SrcResult",
-    "build_src_partition",
+    "Standardized",
+    "src_schema",
     "standardize",
+    "standardize_partition",
 ]
