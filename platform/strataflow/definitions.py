@@ -4,7 +4,7 @@ import warnings
 
 from dagster import BetaWarning, Definitions
 
-from strataflow.config import Project, load_project
+from strataflow.config import ConfigError, Project, load_project
 from strataflow.dbt_runtime import dbt_dir, prepare_dbt_project
 from strataflow.defs.alert_sensor import build_alert_sensor
 from strataflow.defs.dbt_assets import build_dbt_assets, dbt_resource
@@ -13,10 +13,13 @@ from strataflow.defs.jobs import build_jobs, main_partitioning
 from strataflow.defs.lake_assets import build_raw_asset, build_src_asset
 from strataflow.defs.partitions import partitions_for
 from strataflow.defs.resources import StrataflowResource
+from strataflow.validation import suite_problems_from_lake
 
 
 def build_definitions(project: Project | None = None) -> Definitions:
     project = project or load_project()
+    if problems := suite_problems_from_lake(project):
+        raise ConfigError(problems)
     project_dir = dbt_dir()
     manifest = prepare_dbt_project(project, project_dir)
     with warnings.catch_warnings():  # backfill_policy on @asset is marked beta in Dagster 1.13
