@@ -92,7 +92,8 @@ def build_raw_asset(ref: TableRef) -> AssetsDefinition:
     return _raw
 
 
-def build_src_asset(ref: TableRef) -> AssetsDefinition:
+def build_src_asset(ref: TableRef, pool: str | None = None) -> AssetsDefinition:
+    """pool: the warehouse's concurrency pool (strataflow.defs.automation.warehouse_pool)."""
     cfg = ref.config
 
     @asset(
@@ -107,6 +108,7 @@ def build_src_asset(ref: TableRef) -> AssetsDefinition:
         ),
         metadata=_describe(ref),
         backfill_policy=ONE_PARTITION_PER_RUN,
+        pool=pool,
     )
     def _src(context: AssetExecutionContext, strataflow: StrataflowResource) -> MaterializeResult:
         project = strataflow.project
