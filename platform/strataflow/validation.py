@@ -50,3 +50,31 @@ def _unreachable(project: Project, source: str, error: Exception) -> ConfigProbl
         f"cannot read source {source!r}: {explained.what}",
         explained.fix,
     )
+
+
+def suite_problems_from_lake(project: Project) -> list[ConfigProblem]:
+    """Suites against the SRC columns of each table's recorded schema baseline (the code location's check:
+    no source connection, one small read per table; tables never extracted are checked by validate)."""
+    from strataflow.connections import open_storage
+    from strataflow.quality.contracts import read_baseline
+    from strataflow.transform import src_schema
+
+    if not project.suites:
+        return []
+    try:
+        storage = open_storage(project)
+    except Exception:  # an unreachable lake must not stop the code location from loading
+        return []
+    problems: list[ConfigProblem] = []
+    for ref in project.tables():
+        suite = project.suites.get((ref.source, ref.name))
+        if suite is None:
+            continue
+        try:
+            baseline = read_baseline(storage, ref)
+        except Exception:
+            return problems
+        if baseline is not None:
+            columns = src_schema(baseline, ref.config).names
+            problems.extend(suite_column_problems(suite, columns, f"src.{ref.warehouse_table}"))
+    return problems
