@@ -82,5 +82,9 @@ def demo_source(
     )
 
 
+from strataflow.backfill_commands import backfill  # noqa: E402
+
+main.add_command(backfill)
+
 if __name__ == "__main__":
     main()

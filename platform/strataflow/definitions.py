@@ -19,11 +19,11 @@ def build_definitions(project: Project | None = None) -> Definitions:
     manifest = prepare_dbt_project(project, project_dir)
     with warnings.catch_warnings():  # backfill_policy on @asset is marked beta in Dagster 1.13
         warnings.simplefilter("ignore", BetaWarning)
-        dbt = build_dbt_assets(project, manifest, partitions_for(main_partitioning(project)))
+        dbt, dbt_full = build_dbt_assets(project, manifest, partitions_for(main_partitioning(project)))
         assets = [build(ref) for ref in project.tables() for build in (build_raw_asset, build_src_asset)]
-    jobs, schedules = build_jobs(project, dbt)
+    jobs, schedules = build_jobs(project, [dbt, dbt_full])
     return Definitions(
-        assets=[*assets, dbt],
+        assets=[*assets, dbt, dbt_full],
         jobs=jobs,
         schedules=schedules,
         resources={

@@ -1,19 +1,37 @@
 """The dbt project as Dagster assets: layers as key prefixes and groups, sources mapped to SRC assets,
-dbt tests as asset checks (error severity blocks), the partition window passed to the window vars."""
+dbt tests as asset checks (error severity blocks), the partition window passed to the window vars.
+
+Two definitions (see strataflow.dbt_partitioning): `strataflow_dbt` holds the partitioned models, with a
+single-run backfill policy so a backfill of N days runs dbt once over the whole range (RAW and SRC stay one
+partition per run); `strataflow_dbt_full` holds the models rebuilt in full, unpartitioned, built once after
+them."""
 
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Config, PartitionsDefinition
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    BackfillPolicy,
+    Config,
+    PartitionsDefinition,
+)
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from strataflow.config import Project
+from strataflow.dbt_partitioning import split_manifest
 from strataflow.dbt_runtime import dbt_environment, dbt_executable
-from strataflow.defs.lake_assets import ONE_PARTITION_PER_RUN
 
 LAYERS = ("vin", "vlt", "ain", "ana", "mrt")
+PARTITIONED_DBT = "strataflow_dbt"
+FULL_DBT = "strataflow_dbt_full"
+# Tests run with the part that builds the model they are attached to, once all their parents are built:
+# with dbt's default (eager), a relationships test of a mart would also run in the partitioned run, before
+# the mart exists.
+INDIRECT_SELECTION = {"DBT_INDIRECT_SELECTION": "buildable"}
 
 
 class DbtRunConfig(Config):
@@ -62,22 +80,39 @@ def lookback_days(project: Project) -> int:
     return 0 if len(partitionings) == 1 else 1
 
 
-def build_dbt_assets(project: Project, manifest: Path, partitions_def: PartitionsDefinition) -> AssetsDefinition:
+def build_dbt_assets(
+    project: Project, manifest: Path, partitions_def: PartitionsDefinition
+) -> tuple[AssetsDefinition, AssetsDefinition]:
+    """(partitioned part, full-rebuild part)."""
     lookback = lookback_days(project)
+    split = split_manifest(manifest)
 
     @dbt_assets(
         manifest=manifest,
+        select=split.select("partitioned"),
         dagster_dbt_translator=StrataflowDbtTranslator(),
         partitions_def=partitions_def,
-        name="strataflow_dbt",
-        backfill_policy=ONE_PARTITION_PER_RUN,
+        name=PARTITIONED_DBT,
+        backfill_policy=BackfillPolicy.single_run(),
     )
     def _dbt(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig) -> Iterator[Any]:
         args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
-        with dbt_environment(project, partition_window_env(context, lookback)):
+        env = partition_window_env(context, lookback) | INDIRECT_SELECTION
+        with dbt_environment(project, env):
             yield from dbt.cli(args, context=context).stream()
 
-    return _dbt
+    @dbt_assets(
+        manifest=manifest,
+        select=split.select("full"),
+        dagster_dbt_translator=StrataflowDbtTranslator(),
+        name=FULL_DBT,
+    )
+    def _dbt_full(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig) -> Iterator[Any]:
+        args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
+        with dbt_environment(project, INDIRECT_SELECTION):
+            yield from dbt.cli(args, context=context).stream()
+
+    return _dbt, _dbt_full
 
 
 def dbt_resource(project: Project, project_dir: Path) -> DbtCliResource:

@@ -27,7 +27,7 @@ def main_partitioning(project: Project) -> PartitioningConfig:
     return counts.most_common(1)[0][0]
 
 
-def build_jobs(project: Project, dbt: AssetsDefinition) -> tuple[list, list[ScheduleDefinition]]:
+def build_jobs(project: Project, dbt: list[AssetsDefinition]) -> tuple[list, list[ScheduleDefinition]]:
     main = main_partitioning(project)
     # DuckDB is a single-writer file: steps of a run take turns instead of racing for its lock.
     executor = (
@@ -44,7 +44,7 @@ def build_jobs(project: Project, dbt: AssetsDefinition) -> tuple[list, list[Sche
         selection = AssetSelection.assets(*[k for ref in refs for k in (raw_key(ref), src_key(ref))])
         if partitioning == main:
             name, description = MAIN_JOB if main.grain == "daily" else f"strataflow_{main.grain}", "RAW, SRC and dbt"
-            selection = selection | AssetSelection.assets(dbt)
+            selection = selection | AssetSelection.assets(*dbt)
         else:
             name, description = f"strataflow_{partitioning.grain}_{n}", "RAW and SRC"
         jobs.append(
