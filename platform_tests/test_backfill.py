@@ -104,6 +104,7 @@ def test_backfill_runs_dbt_once_and_equals_day_by_day(tmp_path: Path, source: Pa
 def test_backfill_command_submits_an_asset_backfill_to_the_instance(tmp_path: Path, monkeypatch) -> None:
     project = project_on(tmp_path, tmp_path / "shop.sqlite")
     monkeypatch.setenv("STRATAFLOW_CONFIGS", str(project.configs_dir))
+    (tmp_path / "dagster").mkdir()
     with instance_for_test(temp_dir=str(tmp_path / "dagster")) as instance:
         monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
         out = CliRunner().invoke(

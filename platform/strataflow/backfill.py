@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from dagster import AssetKey, AssetSelection, DagsterEventType, DagsterInstance, Definitions, JobDefinition, TimeWindow
+from dagster import AssetKey, AssetSelection, DagsterInstance, Definitions, JobDefinition, TimeWindow
 from dagster._core.execution.backfill import PartitionBackfill
 
 from strataflow import local_runs
@@ -148,9 +148,7 @@ def run_backfill(
 def _execute(
     instance: DagsterInstance, job: JobDefinition, keys: Sequence[AssetKey], tags: dict[str, str]
 ) -> tuple[bool, str]:
-    run_id = ""
-    for event in local_runs.execute(instance, job, asset_selection=keys, tags=tags):
-        run_id = event.run_id
-        if event.event_type == DagsterEventType.RUN_FAILURE:
-            return False, run_id
-    return local_runs.run_succeeded(instance, run_id), run_id
+    run = local_runs.create_run(instance, job, asset_selection=keys, tags=tags)
+    for _event in local_runs.execute(instance, job, run):
+        pass
+    return local_runs.run_succeeded(instance, run.run_id), run.run_id

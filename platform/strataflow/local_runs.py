@@ -59,16 +59,8 @@ def create_run(
     )
 
 
-def execute(
-    instance: DagsterInstance,
-    job: JobDefinition,
-    *,
-    asset_selection: Sequence[AssetKey] | None = None,
-    tags: Mapping[str, str] | None = None,
-    run_config: Mapping[str, object] | None = None,
-) -> Iterator[DagsterEvent]:
-    """Create the run and execute it here, yielding its events as they happen."""
-    run = create_run(instance, job, asset_selection=asset_selection, tags=tags, run_config=run_config)
+def execute(instance: DagsterInstance, job: JobDefinition, run: DagsterRun) -> Iterator[DagsterEvent]:
+    """Execute a run made by `create_run` here, yielding its events as they happen."""
     yield from execute_run_iterator(InMemoryJob(job), run, instance)
 
 
