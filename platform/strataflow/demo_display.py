@@ -86,7 +86,8 @@ def render_summary(console: Console, outcome: Any) -> None:
         f"{outcome.checks_passed} passed, {len(failed)} failed" + (f": {', '.join(failed[:5])}" if failed else ""),
     )
     if outcome.alert_file:
-        table.add_row("alerts", str(outcome.alert_file))
+        written = "written" if outcome.alert_file.exists() else "none yet"
+        table.add_row("alerts", f"{outcome.alert_file} ({written}; the strataflow_alerts sensor runs in dagster dev)")
     t = outcome.timings
     table.add_row(
         "elapsed",

@@ -19,7 +19,7 @@ from pathlib import Path
 from dagster import AssetKey, DagsterEventType, DagsterInstance
 
 from strataflow import local_runs
-from strataflow.config import load_project
+from strataflow.config import Project, load_project
 from strataflow.connections import resolve_path
 from strataflow.defs.jobs import MAIN_JOB
 from strataflow.defs.partitions import RANGE_ENV
@@ -157,12 +157,20 @@ def run_demo(settings: DemoSettings, display: Display | None = None) -> DemoOutc
 
     outcome.warehouse = resolve_path(project, project.environment.warehouse.path)  # type: ignore[union-attr]
     outcome.lake = resolve_path(project, project.environment.lake.path)  # type: ignore[union-attr]
-    alerts = home / "alerts.jsonl"
-    outcome.alert_file = alerts if alerts.exists() else None
+    outcome.alert_file = _alert_file(project)
     read_warehouse(outcome.warehouse, outcome.report)
     outcome.partition_env = f"{RANGE_ENV}={os.environ[RANGE_ENV]}"
     outcome.timings["total"] = time.monotonic() - started
     return outcome
+
+
+def _alert_file(project: Project) -> Path | None:
+    """The JSON-lines alert sink's file (the strataflow_alerts sensor writes it while the daemon runs)."""
+    alerts = getattr(project.environment, "alerts", None)
+    for sink in getattr(alerts, "sinks", []):
+        if sink.kind == "jsonl":
+            return resolve_path(project, sink.path)
+    return None
 
 
 _INSTANCE: dict[Path, DagsterInstance] = {}
