@@ -31,7 +31,7 @@ from strataflow.demo_display import Display
 from strataflow.demo_report import DemoReport, read_warehouse
 
 DEFAULT_HOME = ".strataflow"
-DEFAULT_START = date(2025, 1, 27)  # the history crosses a month end, so the cohort mart has several cohorts
+DEFAULT_START = date(2025, 1, 28)  # the history crosses a month end, so the cohort mart has several cohorts
 
 
 class DemoFailed(RuntimeError):
