@@ -6,6 +6,7 @@ from dagster import BetaWarning, Definitions
 
 from strataflow.config import Project, load_project
 from strataflow.dbt_runtime import dbt_dir, prepare_dbt_project
+from strataflow.defs.catalog import document_lake_assets, source_table_specs
 from strataflow.defs.dbt_assets import build_dbt_assets, dbt_resource
 from strataflow.defs.jobs import build_jobs, main_partitioning
 from strataflow.defs.lake_assets import build_raw_asset, build_src_asset
@@ -17,10 +18,12 @@ def build_definitions(project: Project | None = None) -> Definitions:
     project = project or load_project()
     project_dir = dbt_dir()
     manifest = prepare_dbt_project(project, project_dir)
-    with warnings.catch_warnings():  # backfill_policy on @asset is marked beta in Dagster 1.13
+    # backfill_policy on @asset and code references are marked beta in Dagster 1.13
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", BetaWarning)
         dbt = build_dbt_assets(project, manifest, partitions_for(main_partitioning(project)))
         assets = [build(ref) for ref in project.tables() for build in (build_raw_asset, build_src_asset)]
+        assets = [*source_table_specs(project), *document_lake_assets(project, assets)]
     jobs, schedules = build_jobs(project, dbt)
     return Definitions(
         assets=[*assets, dbt],

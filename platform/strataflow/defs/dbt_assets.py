@@ -1,42 +1,25 @@
 """The dbt project as Dagster assets: layers as key prefixes and groups, sources mapped to SRC assets,
 dbt tests as asset checks (error severity blocks), the partition window passed to the window vars."""
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Config, PartitionsDefinition
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster import AssetExecutionContext, AssetsDefinition, Config, PartitionsDefinition
+from dagster_dbt import DbtCliResource, dbt_assets
 
 from strataflow.config import Project
-from strataflow.dbt_runtime import dbt_environment, dbt_executable
+from strataflow.dbt_runtime import dbt_dir, dbt_environment, dbt_executable
+from strataflow.defs.dbt_metadata import stream_with_table_metadata
+from strataflow.defs.dbt_translator import StrataflowDbtTranslator
 from strataflow.defs.lake_assets import ONE_PARTITION_PER_RUN
-
-LAYERS = ("vin", "vlt", "ain", "ana", "mrt")
 
 
 class DbtRunConfig(Config):
     """Run config of the dbt step: `full_refresh: true` rebuilds incremental models from scratch."""
 
     full_refresh: bool = False
-
-
-class StrataflowDbtTranslator(DagsterDbtTranslator):
-    """Models are keyed [<layer>, <model>] (their folder), so the UI reads the layers left to right."""
-
-    def __init__(self) -> None:
-        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
-
-    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
-        fqn = dbt_resource_props.get("fqn", [])
-        if dbt_resource_props["resource_type"] in ("model", "snapshot", "seed") and len(fqn) > 2:
-            return AssetKey([fqn[1], dbt_resource_props["name"]])
-        return super().get_asset_key(dbt_resource_props)
-
-    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        fqn = dbt_resource_props.get("fqn", [])
-        return fqn[1] if len(fqn) > 2 and fqn[1] in LAYERS else super().get_group_name(dbt_resource_props)
 
 
 def partition_window_env(context: AssetExecutionContext, lookback_days: int) -> dict[str, str]:
@@ -67,7 +50,7 @@ def build_dbt_assets(project: Project, manifest: Path, partitions_def: Partition
 
     @dbt_assets(
         manifest=manifest,
-        dagster_dbt_translator=StrataflowDbtTranslator(),
+        dagster_dbt_translator=StrataflowDbtTranslator(dbt_dir()),
         partitions_def=partitions_def,
         name="strataflow_dbt",
         backfill_policy=ONE_PARTITION_PER_RUN,
@@ -75,7 +58,7 @@ def build_dbt_assets(project: Project, manifest: Path, partitions_def: Partition
     def _dbt(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig) -> Iterator[Any]:
         args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
         with dbt_environment(project, partition_window_env(context, lookback)):
-            yield from dbt.cli(args, context=context).stream()
+            yield from stream_with_table_metadata(dbt.cli(args, context=context))
 
     return _dbt
 

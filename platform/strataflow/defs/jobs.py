@@ -56,5 +56,13 @@ def build_jobs(project: Project, dbt: AssetsDefinition) -> tuple[list, list[Sche
                 f"from {partitioning.start}.",
             )
         )
-    schedules = [build_schedule_from_partitioned_job(j, default_status=DefaultScheduleStatus.STOPPED) for j in jobs]
+    schedules = [
+        build_schedule_from_partitioned_job(
+            j,
+            default_status=DefaultScheduleStatus.STOPPED,
+            description=f"Runs {j.name} for each {j.name.split('_')[1]} partition once it has ended "
+            "(stopped by default: start it in the UI or with `dagster schedule start`).",
+        )
+        for j in jobs
+    ]
     return jobs, schedules

@@ -14,11 +14,13 @@ from dagster import (
 
 from strataflow import connections
 from strataflow.config import TableRef
+from strataflow.defs.catalog import table_metadata
 from strataflow.defs.metadata import commit_metadata
 from strataflow.defs.partitions import partitions_for
 from strataflow.defs.resources import StrataflowResource
 from strataflow.extract import extract_partition
 from strataflow.lake import partition_prefix
+from strataflow.lake.schema import committed_schema
 from strataflow.transform import build_src_partition
 from strataflow.warehouse.src_loader import load_src_partition
 
@@ -84,6 +86,7 @@ def build_raw_asset(ref: TableRef) -> AssetsDefinition:
             lake_uri=storage.uri(prefix),
         )
         metadata["rows_in"] = manifest.rows
+        metadata.update(table_metadata(ref, "raw", committed_schema(storage, prefix, manifest), manifest.rows))
         if result.window:
             metadata["window_start"] = result.window.start.isoformat()
             metadata["window_end"] = result.window.end.isoformat()
@@ -122,6 +125,7 @@ def build_src_asset(ref: TableRef) -> AssetsDefinition:
             duration_s=result.duration_s,
             lake_uri=storage.uri(prefix),
         )
+        metadata.update(table_metadata(ref, "src", result.data.schema, manifest.rows))
         with connections.open_warehouse(project) as warehouse:
             loaded = load_src_partition(warehouse, ref, manifest, result.data)
         metadata.update(
