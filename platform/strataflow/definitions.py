@@ -6,6 +6,7 @@ from dagster import BetaWarning, Definitions
 
 from strataflow.config import Project, load_project
 from strataflow.dbt_runtime import dbt_dir, prepare_dbt_project
+from strataflow.defs.alert_sensor import build_alert_sensor
 from strataflow.defs.catalog import document_lake_assets, source_table_specs
 from strataflow.defs.dbt_assets import build_dbt_assets, dbt_resource
 from strataflow.defs.jobs import build_jobs, main_partitioning
@@ -29,6 +30,7 @@ def build_definitions(project: Project | None = None) -> Definitions:
         assets=[*assets, dbt],
         jobs=jobs,
         schedules=schedules,
+        sensors=[build_alert_sensor(project.environment.alerts)],
         resources={
             "strataflow": StrataflowResource(configs_dir=str(project.configs_dir), env=project.env_name),
             "dbt": dbt_resource(project, project_dir),

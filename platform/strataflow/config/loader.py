@@ -22,7 +22,7 @@ from strataflow.config.models import (
 )
 
 M = TypeVar("M", bound=BaseModel)
-SECRET_KEYS = frozenset({"password", "secret_access_key", "access_key_id", "pii_salt"})
+SECRET_KEYS = frozenset({"password", "secret_access_key", "access_key_id", "pii_salt", "url"})
 _PACKAGE_CONFIGS = Path(__file__).resolve().parents[3] / "configs"
 
 
@@ -168,6 +168,9 @@ def _reject_literal_secrets(node: Any, file: Path, path: tuple[str | int, ...]) 
                     f"write {key}: ${{SOME_ENV_VAR}} and export that variable",
                 )
             _reject_literal_secrets(value, file, here)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            _reject_literal_secrets(value, file, (*path, i))
 
 
 def _validate(model: type[M], data: Any, file: Path, prefix: tuple[str | int, ...] = ()) -> M:
@@ -194,7 +197,19 @@ def _problem(error: Any, file: Path, prefix: tuple[str | int, ...], model: type[
     return ConfigProblem(file, key_path, message, _fix_for(kind, message))
 
 
-_UNION_TAGS = {"sqlite", "mysql", "local", "s3", "duckdb", "postgres", "snowflake", "function-after"}
+_UNION_TAGS = {
+    "sqlite",
+    "mysql",
+    "local",
+    "s3",
+    "duckdb",
+    "postgres",
+    "snowflake",
+    "jsonl",
+    "webhook",
+    "smtp",
+    "function-after",
+}
 
 
 def _fix_for(kind: str, message: str) -> str:

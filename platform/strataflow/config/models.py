@@ -270,11 +270,78 @@ WarehouseConnection = Annotated[
 ]
 
 
+class JsonLinesSinkConfig(StrictModel):
+    """One JSON object per line, appended: the default sink, needs no server."""
+
+    kind: Literal["jsonl"]
+    name: str = "jsonl"
+    path: str
+
+
+class WebhookSinkConfig(StrictModel):
+    """Slack-compatible JSON POST. The URL holds a token, so it must come from the environment; an empty URL
+    (e.g. ${STRATAFLOW_ALERT_WEBHOOK_URL:-}) switches the sink off."""
+
+    kind: Literal["webhook"]
+    name: str = "webhook"
+    url: SecretStr = SecretStr("")
+    timeout_s: float = 10.0
+
+
+class SmtpSinkConfig(StrictModel):
+    """E-mail over SMTP; an empty host switches the sink off."""
+
+    kind: Literal["smtp"]
+    name: str = "smtp"
+    host: str = ""
+    port: int = 25
+    security: Literal["none", "starttls", "ssl"] = "none"
+    username: str = ""
+    password: SecretStr = SecretStr("")
+    sender: str = "strataflow@localhost"
+    recipients: list[str] = Field(default_factory=list)
+    timeout_s: float = 10.0
+
+    @field_validator("recipients", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        """A comma-separated string (what an environment variable holds) or a list."""
+        if isinstance(value, str):
+            return [r.strip() for r in value.split(",") if r.strip()]
+        return value
+
+
+AlertSinkConfig = Annotated[JsonLinesSinkConfig | WebhookSinkConfig | SmtpSinkConfig, Field(discriminator="kind")]
+
+
+class AlertsConfig(StrictModel):
+    """Where alerts go. Each sink has a durable outbox under outbox_dir: a sink that is down is retried with
+    exponential backoff (retry_initial_s doubling up to retry_max_s) on later sensor ticks."""
+
+    ui_base_url: str = "http://localhost:3000"
+    outbox_dir: str = ".strataflow/alerts/outbox"
+    sinks: list[AlertSinkConfig] = Field(
+        default_factory=lambda: [JsonLinesSinkConfig(kind="jsonl", path=".strataflow/alerts/alerts.jsonl")]
+    )
+    retry_initial_s: float = 30.0
+    retry_max_s: float = 3600.0
+    max_attempts: int = 100
+    initial_lookback_hours: float = 24.0
+
+    @model_validator(mode="after")
+    def _unique_sink_names(self) -> AlertsConfig:
+        names = [s.name for s in self.sinks]
+        if len(names) != len(set(names)):
+            raise ValueError(f"alert sink names must be unique (got {names}); give each sink a name:")
+        return self
+
+
 class EnvironmentConfig(StrictModel):
     sources: dict[str, SourceConnection]
     lake: LakeConnection
     warehouse: WarehouseConnection
     pii_salt: SecretStr | None = None
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
 
 
 class PlatformConfig(StrictModel):
