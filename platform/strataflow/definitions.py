@@ -8,6 +8,7 @@ from strataflow.config import Project, load_project
 from strataflow.dbt_runtime import dbt_dir, prepare_dbt_project
 from strataflow.defs.alert_sensor import build_alert_sensor
 from strataflow.defs.catalog import document_lake_assets, source_table_specs
+from strataflow.defs.connection_resources import lake_s3_resource, snowflake_resource
 from strataflow.defs.dbt_assets import build_dbt_assets, dbt_resource
 from strataflow.defs.jobs import build_jobs, main_partitioning
 from strataflow.defs.lake_assets import build_raw_asset, build_src_asset
@@ -26,13 +27,17 @@ def build_definitions(project: Project | None = None) -> Definitions:
         assets = [build(ref) for ref in project.tables() for build in (build_raw_asset, build_src_asset)]
         assets = [*source_table_specs(project), *document_lake_assets(project, assets)]
     jobs, schedules = build_jobs(project, dbt)
+    # Shown on the UI's resources page; the strataflow resource takes its lake / Snowflake connection from them.
+    connections = {"lake_s3": lake_s3_resource(project), "snowflake": snowflake_resource(project)}
+    connections = {name: resource for name, resource in connections.items() if resource is not None}
     return Definitions(
         assets=[*assets, dbt],
         jobs=jobs,
         schedules=schedules,
         sensors=[build_alert_sensor(project.environment.alerts)],
         resources={
-            "strataflow": StrataflowResource(configs_dir=str(project.configs_dir), env=project.env_name),
+            "strataflow": StrataflowResource(configs_dir=str(project.configs_dir), env=project.env_name, **connections),
+            **connections,
             "dbt": dbt_resource(project, project_dir),
         },
     )

@@ -126,7 +126,7 @@ def build_src_asset(ref: TableRef) -> AssetsDefinition:
             lake_uri=storage.uri(prefix),
         )
         metadata.update(table_metadata(ref, "src", result.data.schema, manifest.rows))
-        with connections.open_warehouse(project) as warehouse:
+        with strataflow.warehouse() as warehouse:
             loaded = load_src_partition(warehouse, ref, manifest, result.data)
         metadata.update(
             rows_in=result.rows_in,
