@@ -13,6 +13,11 @@ from strataflow.warehouse.dialects import DUCKDB
 from strataflow.warehouse.sql_warehouse import SqlWarehouse
 from strataflow.warehouse.stream import BatchStream
 
+# The storage format a new warehouse file is written in: DuckDB 2.0 writes its newest format by default,
+# which the DuckDB CLIs most users have installed (1.4 LTS, 1.5) cannot open. v1.4.0 opens in DuckDB 1.4
+# and later, 2.0 included; an existing file keeps the format it was created with.
+STORAGE_COMPATIBILITY_VERSION = "v1.4.0"
+
 
 class DuckDBWarehouse(SqlWarehouse):
     """A DuckDB database file. DuckDB allows one writing process: close() releases the file."""
@@ -21,9 +26,12 @@ class DuckDBWarehouse(SqlWarehouse):
 
     def __init__(self, path: str, *, config: Mapping[str, str] | None = None) -> None:
         """`config`: DuckDB settings such as memory_limit or threads; DuckDB spills beyond its limit."""
+        settings = dict(config or {})
         if path != ":memory:":
             Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        self._con = duckdb.connect(path, config=dict(config or {}))
+            if not Path(path).expanduser().exists():
+                settings.setdefault("storage_compatibility_version", STORAGE_COMPATIBILITY_VERSION)
+        self._con = duckdb.connect(path, config=settings)
         # Query results then show timestamptz values in UTC, whatever the host's zone.
         self._con.execute("SET TimeZone = 'UTC'")
 
