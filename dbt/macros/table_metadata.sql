@@ -3,10 +3,11 @@
   and, for tables, its row count, as one line `strataflow_table_metadata {json}`. strataflow's Dagster asset
   (strataflow/defs/dbt_metadata.py) attaches them to the model's materialization as dagster/column_schema
   and dagster/row_count. Read inside dbt's own connection: a second connection would race dbt for the
-  DuckDB file lock. Renders no SQL, so dbt runs no statement for it. Off with var strataflow_table_metadata: false.
+  DuckDB file lock. Renders no SQL, so dbt runs no statement for it. Only where Dagster asks for it (env
+  STRATAFLOW_TABLE_METADATA=1, set by the dbt asset): dbt run by hand, tests and benchmarks skip the queries.
 -#}
 {% macro log_table_metadata() %}
-  {%- if execute and var('strataflow_table_metadata', true) and model.config.materialized in ('table', 'incremental', 'view') -%}
+  {%- if execute and env_var('STRATAFLOW_TABLE_METADATA', '0') == '1' and model.config.materialized in ('table', 'incremental', 'view') -%}
     {%- set payload = {'unique_id': model.unique_id, 'columns': [], 'row_count': none} -%}
     {%- for column in adapter.get_columns_in_relation(this) -%}
       {#- dbt-duckdb's data_type says character varying(256) for every VARCHAR: report DuckDB's own name -#}

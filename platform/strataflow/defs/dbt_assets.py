@@ -57,7 +57,8 @@ def build_dbt_assets(project: Project, manifest: Path, partitions_def: Partition
     )
     def _dbt(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig) -> Iterator[Any]:
         args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
-        with dbt_environment(project, partition_window_env(context, lookback)):
+        # STRATAFLOW_TABLE_METADATA: the post-hook logs column types and row counts (defs/dbt_metadata.py).
+        with dbt_environment(project, {**partition_window_env(context, lookback), "STRATAFLOW_TABLE_METADATA": "1"}):
             yield from stream_with_table_metadata(dbt.cli(args, context=context))
 
     return _dbt
