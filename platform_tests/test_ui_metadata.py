@@ -65,7 +65,7 @@ def test_dg_lists_the_layers_as_groups_with_documented_assets(dg_defs: dict) -> 
     assert {"key": "source", "value": "shop"} in orders["tags"]
     assert orders["owners"] == [{"team": "sales-analytics"}]
     assert orders["description"].startswith("Orders placed")
-    assert set(assets["src/shop/orders"]["kinds"]) == {"polars", "parquet", "duckdb"}
+    assert set(assets["src/shop/orders"]["kinds"]) == {"polars", "parquet", "duckdb", "great_expectations"}
     assert set(assets["source/shop/orders"]["kinds"]) == {"sqlite"}
     assert not assets["source/shop/orders"]["is_executable"]
     assert set(assets["mrt/mrt_customer_features"]["kinds"]) == {"dbt", "duckdb"}

@@ -10,6 +10,7 @@ from strataflow.defs.alert_sensor import build_alert_sensor
 from strataflow.defs.catalog import document_lake_assets, source_table_specs
 from strataflow.defs.connection_resources import lake_s3_resource, snowflake_resource
 from strataflow.defs.dbt_assets import build_dbt_assets, dbt_resource
+from strataflow.defs.freshness import build_freshness
 from strataflow.defs.jobs import build_jobs, main_partitioning
 from strataflow.defs.lake_assets import build_raw_asset, build_src_asset
 from strataflow.defs.partitions import partitions_for
@@ -24,16 +25,22 @@ def build_definitions(project: Project | None = None) -> Definitions:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BetaWarning)
         dbt = build_dbt_assets(project, manifest, partitions_for(main_partitioning(project)))
-        assets = [build(ref) for ref in project.tables() for build in (build_raw_asset, build_src_asset)]
+        assets = [
+            a
+            for ref in project.tables()
+            for a in (build_raw_asset(ref), build_src_asset(ref, project.suite(ref).origin))
+        ]
         assets = [*source_table_specs(project), *document_lake_assets(project, assets)]
-    jobs, schedules = build_jobs(project, dbt)
+    fresh_checks, fresh_jobs, fresh_schedules = build_freshness(project)
+    jobs, schedules = build_jobs(project, dbt, exclude_checks=fresh_checks)
     # Shown on the UI's resources page; the strataflow resource takes its lake / Snowflake connection from them.
     connections = {"lake_s3": lake_s3_resource(project), "snowflake": snowflake_resource(project)}
     connections = {name: resource for name, resource in connections.items() if resource is not None}
     return Definitions(
         assets=[*assets, dbt],
-        jobs=jobs,
-        schedules=schedules,
+        asset_checks=fresh_checks,
+        jobs=[*jobs, *fresh_jobs],
+        schedules=[*schedules, *fresh_schedules],
         sensors=[build_alert_sensor(project.environment.alerts)],
         resources={
             "strataflow": StrataflowResource(configs_dir=str(project.configs_dir), env=project.env_name, **connections),

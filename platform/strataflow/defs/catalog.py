@@ -142,13 +142,16 @@ def _describe(project: Project, ref: TableRef, layer: str) -> str:
     else:
         how = (
             f"SRC: `{ref.source}.{ref.name}` standardized (snake_case, typed, trimmed, UTC, deduplicated by key, "
-            f"PII masked, with _batch_id/_partition/_loaded_at/_op), in the lake and in the warehouse table "
-            f"`src.{ref.warehouse_table}`: the dbt source `{ref.source}.{ref.name}`."
+            f"PII masked, with _batch_id/_partition/_loaded_at/_op) and validated by its expectation suite "
+            f"(a blocking check), in the lake and in the warehouse table `src.{ref.warehouse_table}`: the dbt "
+            f"source `{ref.source}.{ref.name}`."
         )
     return f"{what}\n\n{how}"
 
 
-def _document(project: Project, refs: Mapping[AssetKey, tuple[TableRef, str]], spec: AssetSpec) -> AssetSpec:
+def _document(
+    project: Project, refs: Mapping[AssetKey, tuple[TableRef, str]], checked: set[AssetKey], spec: AssetSpec
+) -> AssetSpec:
     if spec.key not in refs:
         return spec
     ref, layer = refs[spec.key]
@@ -159,6 +162,8 @@ def _document(project: Project, refs: Mapping[AssetKey, tuple[TableRef, str]], s
         deps.append(source_key(ref))
     else:
         kinds = {"polars", "parquet", warehouse_kind(project)}
+        if spec.key in checked:
+            kinds.add("great_expectations")
         metadata["dagster/table_name"] = f"src.{ref.warehouse_table}"
     return spec.replace_attributes(
         group_name=layer,
@@ -177,7 +182,8 @@ def document_lake_assets(project: Project, assets: Sequence[AssetsDefinition]) -
     for ref in project.tables():
         refs[AssetKey(["raw", ref.source, ref.name])] = (ref, RAW_GROUP)
         refs[AssetKey(["src", ref.source, ref.name])] = (ref, SRC_GROUP)
-    return [a.map_asset_specs(lambda spec: _document(project, refs, spec)) for a in assets]
+    checked = {key.asset_key for a in assets for key in a.check_keys}
+    return [a.map_asset_specs(lambda spec: _document(project, refs, checked, spec)) for a in assets]
 
 
 def source_table_specs(project: Project) -> list[AssetSpec]:
