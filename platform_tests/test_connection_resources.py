@@ -95,7 +95,8 @@ def test_the_lake_is_opened_through_the_s3_resource(
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     project = load_project(configs, "docker")
     resource = StrataflowResource(configs_dir=str(configs), env="docker", lake_s3=lake_s3_resource(project))
-    storage = resource.process_config_and_initialize().storage()
-    storage.write_bytes_atomic("probe/_manifest.json", b"{}")
-    assert storage.read_bytes("probe/_manifest.json") == b"{}"
-    assert storage.uri("x").startswith(s3_bucket)
+    with resource.process_config_and_initialize_cm() as initialized:
+        storage = initialized.storage()
+        storage.write_bytes_atomic("probe/_manifest.json", b"{}")
+        assert storage.read_bytes("probe/_manifest.json") == b"{}"
+        assert storage.uri("x").startswith(s3_bucket)
