@@ -4,9 +4,10 @@ import warnings
 
 from dagster import BetaWarning, Definitions
 
-from strataflow.config import Project, load_project
+from strataflow.config import ConfigError, Project, load_project
 from strataflow.dbt_runtime import dbt_dir, prepare_dbt_project
 from strataflow.defs.alert_sensor import build_alert_sensor
+from strataflow.defs.automation import automation_sensor, warehouse_pool
 from strataflow.defs.catalog import document_lake_assets, source_table_specs
 from strataflow.defs.connection_resources import lake_s3_resource, snowflake_resource
 from strataflow.defs.dbt_assets import build_dbt_assets, dbt_resource
@@ -15,20 +16,24 @@ from strataflow.defs.jobs import build_jobs, main_partitioning
 from strataflow.defs.lake_assets import build_raw_asset, build_src_asset
 from strataflow.defs.partitions import partitions_for
 from strataflow.defs.resources import StrataflowResource
+from strataflow.validation import suite_problems_from_lake
 
 
 def build_definitions(project: Project | None = None) -> Definitions:
     project = project or load_project()
+    if problems := suite_problems_from_lake(project):
+        raise ConfigError(problems)
     project_dir = dbt_dir()
     manifest = prepare_dbt_project(project, project_dir)
     # backfill_policy on @asset and code references are marked beta in Dagster 1.13
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BetaWarning)
-        dbt = build_dbt_assets(project, manifest, partitions_for(main_partitioning(project)))
+        pool = warehouse_pool(project.environment.warehouse)
+        dbt = build_dbt_assets(project, manifest, partitions_for(main_partitioning(project)), pool=pool)
         assets = [
             a
             for ref in project.tables()
-            for a in (build_raw_asset(ref), build_src_asset(ref, project.suite(ref).origin))
+            for a in (build_raw_asset(ref), build_src_asset(ref, project.suite(ref).origin, pool=pool))
         ]
         assets = [*source_table_specs(project), *document_lake_assets(project, assets)]
     fresh_checks, fresh_jobs, fresh_schedules = build_freshness(project)
@@ -41,7 +46,7 @@ def build_definitions(project: Project | None = None) -> Definitions:
         asset_checks=fresh_checks,
         jobs=[*jobs, *fresh_jobs],
         schedules=[*schedules, *fresh_schedules],
-        sensors=[build_alert_sensor(project.environment.alerts)],
+        sensors=[build_alert_sensor(project.environment.alerts), automation_sensor()],
         resources={
             "strataflow": StrataflowResource(configs_dir=str(project.configs_dir), env=project.env_name, **connections),
             **connections,

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
-from strataflow.config.identifiers import check_identifier
+from strataflow.config.identifiers import check_identifier, is_safe_identifier
 
 LoadType = Literal["full", "incremental", "scd1", "scd2", "cdc"]
 MERGE_LOAD_TYPES: frozenset[str] = frozenset({"incremental", "scd1", "scd2", "cdc"})
@@ -77,11 +77,23 @@ class Documented(StrictModel):
 
 
 class ColumnConfig(StrictModel):
+    """Per-column options. `zero_dates`: what to do with MySQL zero dates ('0000-00-00') in this
+    DATE/DATETIME column: `error` (default: the run fails naming the column and a key) or `null`
+    (`zero_dates: null` in YAML) to read them as NULL. `exclude: true` leaves the column out of the
+    extract (e.g. a column whose name is no safe identifier, or that must never reach the lake)."""
+
     rename: str | None = None
     type: str | None = None
     description: str | None = None
+    zero_dates: Literal["error", "null"] = "error"
+    exclude: bool = False
 
     _check_rename = field_validator("rename")(lambda v: v if v is None else _identifier(v))
+
+    @field_validator("zero_dates", mode="before")
+    @classmethod
+    def _yaml_null(cls, value: object) -> object:
+        return "null" if value is None else value
 
     @field_validator("type")
     @classmethod
@@ -147,8 +159,17 @@ class TableConfig(Documented):
     @field_validator("columns")
     @classmethod
     def _column_names(cls, value: dict[str, ColumnConfig]) -> dict[str, ColumnConfig]:
-        for name in value:
-            _identifier(name)
+        """A source column whose name is no safe identifier may be named here only to rename or exclude it."""
+        for name, cfg in value.items():
+            if is_safe_identifier(name):
+                continue
+            if not name or any(ord(ch) < 32 for ch in name):
+                raise ValueError(f"column name {name!r} is empty or holds control characters")
+            if not (cfg.rename or cfg.exclude):
+                raise ValueError(
+                    f"source column {name!r} is not a safe identifier: give it `rename: <plain_name>` "
+                    "or `exclude: true`"
+                )
         return value
 
     @model_validator(mode="after")
@@ -165,7 +186,17 @@ class TableConfig(Documented):
             )
         if self.detect_hard_deletes and self.load_type != "cdc":
             raise ValueError("detect_hard_deletes only applies to load_type: cdc")
+        excluded = self.excluded_columns()
+        for where, column in self.referenced_columns().items():
+            if column in excluded and not where.startswith("columns."):
+                raise ValueError(f"column {column!r} is excluded (columns.{column}.exclude) but used as {where}")
         return self
+
+    def excluded_columns(self) -> set[str]:
+        return {name for name, cfg in self.columns.items() if cfg.exclude}
+
+    def zero_dates_as_null(self) -> set[str]:
+        return {name for name, cfg in self.columns.items() if cfg.zero_dates == "null"}
 
     def output_name(self, column: str) -> str:
         """The SRC name of a source column (after rename)."""
@@ -256,8 +287,12 @@ LakeConnection = Annotated[LocalLakeConfig | S3LakeConfig, Field(discriminator="
 
 
 class DuckDBWarehouseConfig(StrictModel):
+    """`lock_timeout_s`: how long a load waits for another process holding the DuckDB file (one writer
+    at a time) before it fails with a clear message."""
+
     kind: Literal["duckdb"]
     path: str
+    lock_timeout_s: float = Field(default=300.0, ge=0)
 
 
 class PostgresWarehouseConfig(StrictModel):

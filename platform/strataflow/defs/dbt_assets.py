@@ -45,7 +45,9 @@ def lookback_days(project: Project) -> int:
     return 0 if len(partitionings) == 1 else 1
 
 
-def build_dbt_assets(project: Project, manifest: Path, partitions_def: PartitionsDefinition) -> AssetsDefinition:
+def build_dbt_assets(
+    project: Project, manifest: Path, partitions_def: PartitionsDefinition, pool: str | None = None
+) -> AssetsDefinition:
     lookback = lookback_days(project)
 
     @dbt_assets(
@@ -54,6 +56,7 @@ def build_dbt_assets(project: Project, manifest: Path, partitions_def: Partition
         partitions_def=partitions_def,
         name="strataflow_dbt",
         backfill_policy=ONE_PARTITION_PER_RUN,
+        pool=pool,
     )
     def _dbt(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig) -> Iterator[Any]:
         args = ["build", "--full-refresh"] if config.full_refresh else ["build"]

@@ -12,11 +12,14 @@ from dagster import (
     AssetCheckSpec,
     AssetKey,
     AssetSpec,
+    AutomationCondition,
     BetaWarning,
     CodeReferencesMetadataValue,
     LocalFileCodeReference,
 )
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
+
+from strataflow.defs.automation import downstream_condition
 
 LAYERS = ("vin", "vlt", "ain", "ana", "mrt")
 LAYER_NAMES = {
@@ -49,6 +52,9 @@ class StrataflowDbtTranslator(DagsterDbtTranslator):
         if dbt_resource_props["resource_type"] in ("model", "snapshot", "seed") and len(fqn) > 2:
             return AssetKey([fqn[1], dbt_resource_props["name"]])
         return super().get_asset_key(dbt_resource_props)
+
+    def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> AutomationCondition | None:
+        return downstream_condition()
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])

@@ -130,7 +130,10 @@ def build_raw_asset(ref: TableRef) -> AssetsDefinition:
     return _raw
 
 
-def build_src_asset(ref: TableRef, suite_origin: str = "default suite (no file)") -> AssetsDefinition:
+def build_src_asset(
+    ref: TableRef, suite_origin: str = "default suite (no file)", pool: str | None = None
+) -> AssetsDefinition:
+    """pool: the warehouse's concurrency pool (strataflow.defs.automation.warehouse_pool)."""
     cfg = ref.config
     key = src_key(ref)
 
@@ -147,6 +150,7 @@ def build_src_asset(ref: TableRef, suite_origin: str = "default suite (no file)"
         ),
         metadata=_describe(ref),
         backfill_policy=ONE_PARTITION_PER_RUN,
+        pool=pool,
         check_specs=[quality_check_spec(key, suite_origin), reconciliation_check_spec(key)],
         freshness_policy=FreshnessPolicy.time_window(fail_window=cfg.freshness.max_lag_delta)
         if cfg.freshness

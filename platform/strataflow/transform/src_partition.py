@@ -12,7 +12,7 @@ import pyarrow as pa
 from strataflow.config.models import TableConfig
 from strataflow.config.partitions import partition_window, previous_partition
 from strataflow.lake import KEYS_SUFFIX, LakeStorage, Manifest, partition_prefix, read_committed
-from strataflow.transform.standardize import BatchContext, standardize
+from strataflow.transform.standardize import BatchContext, NullKeyError, standardize
 
 
 class RawPartitionMissingError(RuntimeError):
@@ -62,7 +62,10 @@ def standardize_partition(
         pii_salt=pii_salt,
     )
     deleted = _vanished_keys(storage, source, table, partition) if table.detect_hard_deletes else None
-    data = standardize(raw, table, ctx, deleted)
+    try:
+        data = standardize(raw, table, ctx, deleted)
+    except NullKeyError as error:
+        raise NullKeyError(f"{source}.{table.name}", error.columns, error.count, partition) from None
     distinct = _distinct_keys(raw, table)
     return Standardized(
         data=data,
