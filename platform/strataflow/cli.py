@@ -8,20 +8,19 @@ from pathlib import Path
 
 import click
 
-from strataflow.config import ConfigError, Project, load_project
+from strataflow.cli_errors import FriendlyErrorGroup
+from strataflow.config import Project, load_project
 
 
-@click.group()
-def main() -> None:
+@click.group(cls=FriendlyErrorGroup)
+@click.option("--debug", is_flag=True, envvar="STRATAFLOW_DEBUG", help="show the traceback of an error")
+def main(debug: bool) -> None:
     """strataflow: metadata-driven ELT on Dagster."""
 
 
 def _load(configs: str | None, env: str | None) -> Project:
-    try:
-        return load_project(configs, env)
-    except ConfigError as err:
-        click.echo(f"Configuration error:\n{err}", err=True)
-        sys.exit(1)
+    """A ConfigError propagates: the group reports it as one message naming file, key and fix."""
+    return load_project(configs, env)
 
 
 @main.command()
@@ -33,7 +32,8 @@ def validate(configs: str | None, env: str | None, offline: bool) -> None:
     from strataflow.validation import check_sources
 
     project = _load(configs, env)
-    problems = [] if offline else check_sources(project)
+    debug = bool(click.get_current_context().find_root().params.get("debug"))
+    problems = [] if offline else check_sources(project, raise_errors=debug)
     if problems:
         click.echo("Configuration error:\n" + "\n".join(str(p) for p in problems), err=True)
         sys.exit(1)

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from strataflow.config.envsubst import has_env_reference, substitute
+from strataflow.config.envsubst import is_single_env_reference, substitute
 from strataflow.config.errors import ConfigError, ConfigProblem, format_key_path
+from strataflow.config.expectations import Suite, default_suite, load_suite
 from strataflow.config.models import (
     EnvironmentConfig,
     PlatformConfig,
@@ -22,7 +24,9 @@ from strataflow.config.models import (
 )
 
 M = TypeVar("M", bound=BaseModel)
-SECRET_KEYS = frozenset({"password", "secret_access_key", "access_key_id", "pii_salt", "url"})
+SECRET_KEYS = frozenset(
+    {"password", "secret_access_key", "access_key_id", "pii_salt", "url", "token", "api_key", "private_key"}
+)
 _PACKAGE_CONFIGS = Path(__file__).resolve().parents[3] / "configs"
 
 
@@ -54,6 +58,12 @@ class Project:
     environment: EnvironmentConfig
     registries: dict[str, SourceRegistry]
     registry_files: dict[str, Path]
+    suites: dict[tuple[str, str], Suite] = field(default_factory=dict)  # (source, table) -> suite file
+
+    def suite(self, ref: TableRef) -> Suite:
+        """The table's suite file, else the default suite derived from the registry."""
+        found = self.suites.get((ref.source, ref.name))
+        return found or default_suite([ref.config.output_name(c) for c in ref.config.primary_key])
 
     def tables(self) -> list[TableRef]:
         return [
@@ -123,7 +133,35 @@ def load_project(configs_dir: Path | str | None = None, env_name: str | None = N
             "tables declare pii columns but no salt is configured for masking",
             "add pii_salt: ${STRATAFLOW_PII_SALT} and export STRATAFLOW_PII_SALT",
         )
-    return Project(configs, env_name, environment, registries, files)
+    return Project(configs, env_name, environment, registries, files, _load_suites(configs, registries))
+
+
+def _load_suites(configs: Path, registries: dict[str, SourceRegistry]) -> dict[tuple[str, str], Suite]:
+    """Every configs/expectations/<source>/<table>.yaml, validated; each must belong to a registered table."""
+    suites: dict[tuple[str, str], Suite] = {}
+    problems: list[ConfigProblem] = []
+    for file in sorted((configs / "expectations").glob("*/*.y*ml")):
+        source, table = file.parent.name, file.stem
+        tables = [t.name for t in registries[source].tables] if source in registries else []
+        if table not in tables:
+            where = f"source {source!r}" if source in registries else "no source registry"
+            problems.append(
+                ConfigProblem(
+                    file,
+                    "",
+                    f"suite for table {source}.{table}, which is not registered ({where})",
+                    f"name the file after a table of configs/sources/{source}.yaml ({', '.join(tables) or 'none'})"
+                    " or remove it",
+                )
+            )
+            continue
+        try:
+            suites[(source, table)] = load_suite(file)
+        except ConfigError as err:
+            problems.extend(err.problems)
+    if problems:
+        raise ConfigError(problems)
+    return suites
 
 
 def _load_registry(file: Path) -> SourceRegistry:
@@ -132,11 +170,33 @@ def _load_registry(file: Path) -> SourceRegistry:
         defaults = raw.get("defaults") or {}
         if not isinstance(defaults, dict):
             raise ConfigError.single(file, "defaults", "must be a mapping", "write defaults as key: value pairs")
-        raw = {
-            **raw,
-            "tables": [{**defaults, **t} if isinstance(t, dict) else t for t in raw["tables"]],
-        }
+        tables = raw["tables"]
+        raw = {**raw, "tables": [{**defaults, **t} if isinstance(t, dict) else t for t in tables]}
+        try:
+            return _validate(SourceRegistry, raw, file)
+        except ConfigError as err:
+            raise ConfigError(_blame_defaults(err.problems, defaults, tables)) from None
     return _validate(SourceRegistry, raw, file)
+
+
+def _blame_defaults(problems: list[ConfigProblem], defaults: dict, tables: list) -> list[ConfigProblem]:
+    """A bad value under defaults: is reported once, at defaults.<key>, not once per table inheriting it."""
+    out: list[ConfigProblem] = []
+    seen: set[tuple[str, str]] = set()
+    for problem in problems:
+        match = _TABLE_KEY.match(problem.key_path)
+        if match:
+            index, key, rest = int(match.group(1)), match.group(2), match.group(3)
+            entry = tables[index] if index < len(tables) else None
+            if key in defaults and isinstance(entry, dict) and key not in entry:
+                problem = ConfigProblem(problem.file, f"defaults.{key}{rest}", problem.problem, problem.fix)
+        if (problem.key_path, problem.problem) not in seen:
+            seen.add((problem.key_path, problem.problem))
+            out.append(problem)
+    return out
+
+
+_TABLE_KEY = re.compile(r"^tables\[(\d+)\]\.([^.\[]+)(.*)$")
 
 
 def _read_yaml(file: Path) -> Any:
@@ -160,11 +220,12 @@ def _reject_literal_secrets(node: Any, file: Path, path: tuple[str | int, ...]) 
     if isinstance(node, dict):
         for key, value in node.items():
             here = (*path, key)
-            if key in SECRET_KEYS and isinstance(value, str) and value and not has_env_reference(value):
+            if key in SECRET_KEYS and isinstance(value, str) and value and not is_single_env_reference(value):
                 raise ConfigError.single(
                     file,
                     format_key_path(here),
-                    "secrets must not be written in config files",
+                    "secrets must not be written in config files (the value must be one ${VAR} reference, "
+                    "with nothing written around it)",
                     f"write {key}: ${{SOME_ENV_VAR}} and export that variable",
                 )
             _reject_literal_secrets(value, file, here)

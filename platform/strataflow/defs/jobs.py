@@ -3,8 +3,10 @@ partitioning get a RAW/SRC job of their own. Each job has a (stopped) schedule f
 
 import warnings
 from collections import Counter
+from collections.abc import Sequence
 
 from dagster import (
+    AssetChecksDefinition,
     AssetsDefinition,
     AssetSelection,
     DefaultScheduleStatus,
@@ -32,7 +34,10 @@ def main_partitioning(project: Project) -> PartitioningConfig:
     return counts.most_common(1)[0][0]
 
 
-def build_jobs(project: Project, dbt: list[AssetsDefinition]) -> tuple[list, list[ScheduleDefinition]]:
+def build_jobs(
+    project: Project, dbt: Sequence[AssetsDefinition], exclude_checks: Sequence[AssetChecksDefinition] = ()
+) -> tuple[list, list[ScheduleDefinition]]:
+    """`exclude_checks`: separately scheduled checks (freshness) that partition runs must not execute."""
     main = main_partitioning(project)
     # DuckDB is a single-writer file: steps of a run take turns instead of racing for its lock.
     executor = (
@@ -52,6 +57,8 @@ def build_jobs(project: Project, dbt: list[AssetsDefinition]) -> tuple[list, lis
             selection = selection | AssetSelection.assets(*dbt)
         else:
             name, description = f"strataflow_{partitioning.grain}_{n}", "RAW and SRC"
+        if exclude_checks:
+            selection = selection - AssetSelection.checks(*exclude_checks)
         jobs.append(
             define_asset_job(
                 name,
@@ -61,5 +68,13 @@ def build_jobs(project: Project, dbt: list[AssetsDefinition]) -> tuple[list, lis
                 f"from {partitioning.start}.",
             )
         )
-    schedules = [build_schedule_from_partitioned_job(j, default_status=DefaultScheduleStatus.STOPPED) for j in jobs]
+    schedules = [
+        build_schedule_from_partitioned_job(
+            j,
+            default_status=DefaultScheduleStatus.STOPPED,
+            description=f"Runs {j.name} for each {j.name.split('_')[1]} partition once it has ended "
+            "(stopped by default: start it in the UI or with `dagster schedule start`).",
+        )
+        for j in jobs
+    ]
     return jobs, schedules

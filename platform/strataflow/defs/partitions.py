@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from dagster import DailyPartitionsDefinition, HourlyPartitionsDefinition, PartitionsDefinition
 
 from strataflow.config.models import PartitioningConfig
+from strataflow.config.partitions import KEY_FORMAT, first_key
 
 RANGE_ENV = "STRATAFLOW_PARTITIONS"
 
@@ -33,16 +34,11 @@ def partition_range() -> tuple[date | None, date | None]:
 
 
 def partitions_for(cfg: PartitioningConfig) -> PartitionsDefinition:
-    start = cfg.start if isinstance(cfg.start, datetime) else datetime.combine(cfg.start, datetime.min.time())
+    start = datetime.strptime(first_key(cfg.start, cfg.grain), KEY_FORMAT[cfg.grain])
     first, last = partition_range()
     if first is not None:
         start = max(start, datetime.combine(first, datetime.min.time()))
     end = datetime.combine(last + timedelta(days=1), datetime.min.time()) if last is not None else None
-    if cfg.grain == "hourly":
-        fmt = "%Y-%m-%d-%H:%M"
-        return HourlyPartitionsDefinition(
-            start_date=start.strftime(fmt), end_date=end.strftime(fmt) if end else None, timezone="UTC"
-        )
-    return DailyPartitionsDefinition(
-        start_date=start.strftime("%Y-%m-%d"), end_date=end.strftime("%Y-%m-%d") if end else None, timezone="UTC"
-    )
+    fmt = KEY_FORMAT[cfg.grain]
+    kind = HourlyPartitionsDefinition if cfg.grain == "hourly" else DailyPartitionsDefinition
+    return kind(start_date=start.strftime(fmt), end_date=end.strftime(fmt) if end else None, timezone="UTC", fmt=fmt)
