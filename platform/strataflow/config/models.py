@@ -38,6 +38,44 @@ def _identifier(value: str) -> str:
 # ---------------------------------------------------------------- source table registry
 
 
+# Dagster's rules for owners and tags, checked here so a bad value fails `strataflow validate`
+# with the file and key path instead of failing the code location load.
+_OWNER_RE = re.compile(r"^(team:[A-Za-z0-9_.-]+|[^@\s]+@[^@\s]+\.[^@\s]+)$")
+_TAG_RE = re.compile(r"^[A-Za-z0-9_.-]{1,63}$")
+_TAG_VALUE_RE = re.compile(r"^[A-Za-z0-9_.-]{0,63}$")
+
+
+def _owners(value: list[str]) -> list[str]:
+    for owner in value:
+        if not _OWNER_RE.match(owner):
+            raise ValueError(f"owner {owner!r} must be an e-mail address or team:<name>")
+    return value
+
+
+def _tags(value: object) -> object:
+    """YAML `tags: {pii: }` gives None: a tag without a value. Numbers and booleans become text."""
+    if not isinstance(value, dict):
+        return value
+    tags = {str(k): "" if v is None else str(v).lower() if isinstance(v, bool) else str(v) for k, v in value.items()}
+    for key, tag in tags.items():
+        if not _TAG_RE.match(key) or not _TAG_VALUE_RE.match(tag):
+            raise ValueError(
+                f"tag {key}: {tag!r} must use letters, digits, '_', '-' or '.' (at most 63 characters each)"
+            )
+    return tags
+
+
+class Documented(StrictModel):
+    """What the Dagster UI shows of a source or table: a description, owners and tags."""
+
+    description: str | None = None
+    owners: list[str] = Field(default_factory=list)
+    tags: dict[str, str] = Field(default_factory=dict)
+
+    _check_owners = field_validator("owners")(_owners)
+    _check_tags = field_validator("tags", mode="before")(_tags)
+
+
 class ColumnConfig(StrictModel):
     """Per-column options. `zero_dates`: what to do with MySQL zero dates ('0000-00-00') in this
     DATE/DATETIME column: `error` (default: the run fails naming the column and a key) or `null`
@@ -46,6 +84,7 @@ class ColumnConfig(StrictModel):
 
     rename: str | None = None
     type: str | None = None
+    description: str | None = None
     zero_dates: Literal["error", "null"] = "error"
     exclude: bool = False
 
@@ -97,7 +136,7 @@ class FreshnessConfig(StrictModel):
         return parse_duration(self.max_lag)
 
 
-class TableConfig(StrictModel):
+class TableConfig(Documented):
     name: str
     load_type: LoadType
     primary_key: list[str] = Field(default_factory=list)
@@ -182,7 +221,10 @@ class TableConfig(StrictModel):
         return refs
 
 
-class SourceRegistry(StrictModel):
+class SourceRegistry(Documented):
+    """`description`, `owners` and `tags` at the top describe the source; owners and tags also apply to
+    each of its tables (a table's own owners replace them, its tags are added)."""
+
     defaults: dict[str, object] = Field(default_factory=dict)
     tables: list[TableConfig]
 

@@ -56,6 +56,12 @@ def connect_waiting(path: str, config: Mapping[str, str], timeout_s: float) -> d
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (.+?)(?:\. See|$)")
 
 
+# The storage format a new warehouse file is written in: DuckDB 2.0 writes its newest format by default,
+# which the DuckDB CLIs most users have installed (1.4 LTS, 1.5) cannot open. v1.4.0 opens in DuckDB 1.4
+# and later, 2.0 included; an existing file keeps the format it was created with.
+STORAGE_COMPATIBILITY_VERSION = "v1.4.0"
+
+
 class DuckDBWarehouse(SqlWarehouse):
     """A DuckDB database file. DuckDB allows one writing process: close() releases the file."""
 
@@ -70,9 +76,12 @@ class DuckDBWarehouse(SqlWarehouse):
     ) -> None:
         """`config`: DuckDB settings such as memory_limit or threads; DuckDB spills beyond its limit.
         `lock_timeout_s`: how long to wait for another process holding the file."""
+        settings = dict(config or {})
         if path != ":memory:":
             Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        self._con = connect_waiting(path, config or {}, lock_timeout_s)
+            if not Path(path).expanduser().exists():
+                settings.setdefault("storage_compatibility_version", STORAGE_COMPATIBILITY_VERSION)
+        self._con = connect_waiting(path, settings, lock_timeout_s)
         # Query results then show timestamptz values in UTC, whatever the host's zone.
         self._con.execute("SET TimeZone = 'UTC'")
 
