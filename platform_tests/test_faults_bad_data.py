@@ -10,13 +10,15 @@ import yaml
 
 from conftest import MYSQL, mysql_connect, mysql_url
 from strataflow.config import ConfigError, TableRef, load_project
+from strataflow.config.expectations import default_suite
 from strataflow.config.models import TableConfig
 from strataflow.extract import MySQLReader
 from strataflow.extract.mysql import ZeroDateError
 from strataflow.lake import LakeStorage, read_committed, read_manifest
-from strataflow.pipeline import build_src_partition, extract_partition
+from strataflow.pipeline import build_src_partition, extract_partition, standardize_validate_load
 from strataflow.transform import NullKeyError
 from strataflow.validation import check_sources
+from strataflow.warehouse import DuckDBWarehouse
 
 DAY = "2025-01-01"
 
@@ -53,6 +55,18 @@ def test_a_null_primary_key_is_rejected_with_table_key_and_count(mysql_db: str, 
     message = str(caught.value)
     assert "src1.items" in message and "3 row(s)" in message and "id, line" in message
     # nothing reached SRC: the two NULL-id rows were not merged into one
+    assert read_manifest(storage, f"src/src1/items/ingestion_date={DAY}") is None
+
+    # Through the quality gate (default suite: key not null): the batch is rejected with the count, each
+    # NULL-key row kept as it is (not merged), and neither SRC nor the warehouse changes.
+    with DuckDBWarehouse(str(tmp_path / "wh.duckdb")) as warehouse:
+        outcome = standardize_validate_load(
+            storage, warehouse, table, default_suite(["id", "line"]), DAY, pii_salt=None
+        )
+    assert not outcome.passed and outcome.commit is None and outcome.loaded is None
+    failed = [r for r in outcome.report.results if not r.success]
+    assert ("not_null(id, line)", 3) in [(r.name, r.unexpected_count) for r in failed]
+    assert outcome.standardized.data.num_rows == 5
     assert read_manifest(storage, f"src/src1/items/ingestion_date={DAY}") is None
 
 

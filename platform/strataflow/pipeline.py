@@ -191,6 +191,16 @@ class SrcOutcome:
         return self.report.passed
 
 
+def gate_rejects_null_keys(suite: Suite, key: list[str]) -> bool:
+    """True if an `error` not_null expectation (without `mostly` below 1) covers every key column."""
+    covered: set[str] = set()
+    for item in suite.expectations:
+        mostly = getattr(item.args, "mostly", None)
+        if item.kind == "not_null" and item.severity == "error" and mostly in (None, 1, 1.0):
+            covered.update(item.columns())
+    return bool(key) and set(key) <= covered
+
+
 def src_key_names(table: TableConfig) -> list[str]:
     from strataflow.transform.naming import snake_case
 
@@ -212,7 +222,10 @@ def standardize_validate_load(
     from strataflow.quality.runner import validate_batch  # imports Great Expectations
 
     started = time.monotonic()
-    std = standardize_partition(storage, ref.source, ref.config, partition, pii_salt=pii_salt)
+    # NULL keys are never merged; the gate rejects such a batch (kept under rejected/ with the count) when
+    # its suite blocks on them, else standardization refuses it outright.
+    null_keys = "keep" if gate_rejects_null_keys(suite, src_key_names(ref.config)) else "reject"
+    std = standardize_partition(storage, ref.source, ref.config, partition, pii_salt=pii_salt, null_keys=null_keys)
     asset = f"src/{ref.source}/{ref.name}"
     report = validate_batch(
         std.data,

@@ -42,6 +42,7 @@ def standardize_partition(
     partition: str,
     *,
     pii_salt: str | None,
+    null_keys: str = "reject",
 ) -> Standardized:
     started = time.monotonic()
     committed = read_committed(storage, partition_prefix("raw", source, table.name, partition))
@@ -63,7 +64,7 @@ def standardize_partition(
     )
     deleted = _vanished_keys(storage, source, table, partition) if table.detect_hard_deletes else None
     try:
-        data = standardize(raw, table, ctx, deleted)
+        data = standardize(raw, table, ctx, deleted, null_keys=null_keys)
     except NullKeyError as error:
         raise NullKeyError(f"{source}.{table.name}", error.columns, error.count, partition) from None
     distinct = _distinct_keys(raw, table)

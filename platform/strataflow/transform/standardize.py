@@ -43,16 +43,25 @@ def standardize(
     table: TableConfig,
     ctx: BatchContext,
     deleted_keys: pa.Table | None = None,
+    *,
+    null_keys: str = "reject",
 ) -> pa.Table:
-    """One row per primary key (latest watermark wins), typed and masked, with metadata columns."""
+    """One row per primary key (latest watermark wins), typed and masked, with metadata columns.
+
+    Rows with a NULL in a key column are never merged or deduplicated: `null_keys="reject"` raises
+    NullKeyError; `"keep"` keeps each such row as it is, for a quality gate that rejects the batch."""
     df = pl.from_arrow(raw)
     assert isinstance(df, pl.DataFrame)
     df = _to_utc(df, ctx.source_timezone)
     df = df.with_columns(pl.col(pl.String).str.strip_chars())
     df = _apply_types(df, table)
     if table.primary_key:
-        _reject_null_keys(df, table, ctx)
-        df = _dedup_latest(df, table)
+        if null_keys == "keep":
+            has_null = pl.any_horizontal([pl.col(c).is_null() for c in table.primary_key])
+            df = pl.concat([_dedup_latest(df.filter(~has_null), table), df.filter(has_null)])
+        else:
+            _reject_null_keys(df, table, ctx)
+            df = _dedup_latest(df, table)
     df = df.with_columns(_op_expr(table, ctx).alias("_op"))
     if deleted_keys is not None and deleted_keys.num_rows:
         df = _append_hard_deletes(df, deleted_keys, table, ctx)
