@@ -96,6 +96,8 @@ class TableConfig(StrictModel):
     partitioning: PartitioningConfig
     columns: dict[str, ColumnConfig] = Field(default_factory=dict)
     pii: list[str] = Field(default_factory=list)
+    # Late-data sensor: how many of the last materialized partitions to compare with the source (0: off).
+    late_data_lookback: int = Field(default=7, ge=0)
     # evolve: source column changes flow through (and are recorded); freeze: any change fails the extract
     schema_contract: Literal["evolve", "freeze"] = "evolve"
     freshness: FreshnessConfig | None = None
