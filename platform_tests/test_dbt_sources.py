@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from strataflow.config import load_project
-from strataflow.dbt_runtime import prepare_dbt_project
+from strataflow.dbt_build import prepare_dbt_build
 from strataflow.warehouse.dbt_sources import render_source, write_sources
 
 REPO = Path(__file__).resolve().parents[1]
@@ -55,8 +55,13 @@ def project_with_refunds(tmp_path: Path):
 
 def test_a_new_registry_table_becomes_a_dbt_source(project_with_refunds) -> None:
     project, dbt_dir = project_with_refunds
-    manifest = json.loads(prepare_dbt_project(project, dbt_dir).read_text())
+    before = {p: p.read_bytes() for p in dbt_dir.rglob("*") if p.is_file()}
+    build = prepare_dbt_build(project, dbt_dir)
+    manifest = json.loads(build.manifest.read_text())
     source = manifest["sources"]["source.strataflow.shop.refunds"]
     assert source["identifier"] == "shop__refunds"
     assert source["meta"]["dagster"]["asset_key"] == ["src", "shop", "refunds"]
-    assert write_sources(project, dbt_dir) == []  # up to date: nothing rewritten
+    assert write_sources(project, build.dir) == []  # up to date: nothing rewritten
+    # the project folder is only read: the sources and dbt's target/ live in the build folder
+    assert {p: p.read_bytes() for p in dbt_dir.rglob("*") if p.is_file()} == before
+    assert not build.dir.is_relative_to(dbt_dir)

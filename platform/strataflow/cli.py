@@ -8,7 +8,9 @@ from pathlib import Path
 
 import click
 
-from strataflow.config import ConfigError, Project, load_project
+from strataflow.cli_options import load_or_exit, project_options
+from strataflow.run_commands import run
+from strataflow.source_commands import dbt_sources
 
 
 @click.group()
@@ -16,23 +18,14 @@ def main() -> None:
     """strataflow: metadata-driven ELT on Dagster."""
 
 
-def _load(configs: str | None, env: str | None) -> Project:
-    try:
-        return load_project(configs, env)
-    except ConfigError as err:
-        click.echo(f"Configuration error:\n{err}", err=True)
-        sys.exit(1)
-
-
 @main.command()
-@click.option("--configs", "configs", type=click.Path(file_okay=False), help="configs/ folder (default: ./configs)")
-@click.option("--env", "env", help="environment name (default: STRATAFLOW_ENV or the file's default)")
+@project_options
 @click.option("--offline", is_flag=True, help="check the files only; do not connect to the sources")
 def validate(configs: str | None, env: str | None, offline: bool) -> None:
     """Check every config file, and (unless --offline) every table against its live source."""
     from strataflow.validation import check_sources
 
-    project = _load(configs, env)
+    project = load_or_exit(configs, env)
     problems = [] if offline else check_sources(project)
     if problems:
         click.echo("Configuration error:\n" + "\n".join(str(p) for p in problems), err=True)
@@ -81,6 +74,9 @@ def demo_source(
         echo=click.echo,
     )
 
+
+main.add_command(run)
+main.add_command(dbt_sources)
 
 if __name__ == "__main__":
     main()

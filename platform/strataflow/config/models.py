@@ -41,6 +41,7 @@ def _identifier(value: str) -> str:
 class ColumnConfig(StrictModel):
     rename: str | None = None
     type: str | None = None
+    trim: bool | None = None  # strip leading/trailing whitespace in SRC; None -> the table's `trim`
 
     _check_rename = field_validator("rename")(lambda v: v if v is None else _identifier(v))
 
@@ -68,6 +69,10 @@ class TableConfig(StrictModel):
     partitioning: PartitioningConfig
     columns: dict[str, ColumnConfig] = Field(default_factory=dict)
     pii: list[str] = Field(default_factory=list)
+    # Strip leading/trailing whitespace from strings in SRC (per source via defaults:, per column via
+    # columns.<c>.trim). On by default: keys and codes padded by a source application otherwise fail joins
+    # and uniqueness; set it false for free text whose whitespace is content.
+    trim: bool = True
 
     _check_name = field_validator("name", "watermark", "soft_delete", "created")(
         lambda v: v if v is None else _identifier(v)
@@ -96,6 +101,10 @@ class TableConfig(StrictModel):
         if self.detect_hard_deletes and self.load_type != "cdc":
             raise ValueError("detect_hard_deletes only applies to load_type: cdc")
         return self
+
+    def trims(self, column: str) -> bool:
+        cfg = self.columns.get(column)
+        return self.trim if cfg is None or cfg.trim is None else cfg.trim
 
     def output_name(self, column: str) -> str:
         """The SRC name of a source column (after rename)."""

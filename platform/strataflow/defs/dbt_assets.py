@@ -26,7 +26,10 @@ class StrataflowDbtTranslator(DagsterDbtTranslator):
     """Models are keyed [<layer>, <model>] (their folder), so the UI reads the layers left to right."""
 
     def __init__(self) -> None:
-        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+        # Source tests (keys of full snapshots) become checks on the src/<source>/<table> assets.
+        super().__init__(
+            settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_source_tests_as_checks=True)
+        )
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         fqn = dbt_resource_props.get("fqn", [])

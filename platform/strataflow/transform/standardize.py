@@ -36,7 +36,8 @@ def standardize(
     df = pl.from_arrow(raw)
     assert isinstance(df, pl.DataFrame)
     df = _to_utc(df, ctx.source_timezone)
-    df = df.with_columns(pl.col(pl.String).str.strip_chars())
+    trimmed = [n for n, t in df.schema.items() if t == pl.String and table.trims(n)]
+    df = df.with_columns(pl.col(trimmed).str.strip_chars()) if trimmed else df
     df = _apply_types(df, table)
     if table.primary_key:
         df = _dedup_latest(df, table)

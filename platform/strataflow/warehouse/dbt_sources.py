@@ -7,8 +7,9 @@ from pathlib import Path
 from strataflow.config import Project, TableRef
 
 HEADER = """\
-# GENERATED from configs/sources/{source}.yaml by `strataflow dbt-sources` (and on every code location
-# load). Edit the registry, not this file. Each table maps to the SRC asset [src, {source}, <table>].
+# GENERATED from configs/sources/{source}.yaml (into the dbt build folder on every code location load, or
+# by `strataflow dbt-sources --out DIR`). Edit the registry, not this file. Each table maps to the SRC
+# asset [src, {source}, <table>].
 # Tests live here only for full snapshots: a change log holds a key once per partition it changed in.
 """
 
@@ -59,8 +60,12 @@ def sources_dir(dbt_dir: Path) -> Path:
 
 
 def write_sources(project: Project, dbt_dir: Path) -> list[Path]:
-    """Write one <source>.yml per registry (only when its content changed); remove stale ones."""
-    target = sources_dir(dbt_dir)
+    """Write one <source>.yml per registry into dbt_dir/models/sources (see write_sources_to)."""
+    return write_sources_to(project, sources_dir(dbt_dir))
+
+
+def write_sources_to(project: Project, target: Path) -> list[Path]:
+    """Write one <source>.yml per registry (only when its content changed); remove stale generated ones."""
     target.mkdir(parents=True, exist_ok=True)
     written = []
     wanted = set()
