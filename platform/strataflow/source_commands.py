@@ -30,3 +30,84 @@ def dbt_sources(configs: str | None, env: str | None, out: str | None) -> None:
 
     build = prepare_dbt_build(project)
     click.echo(f"dbt sources generated and parsed in the build folder {build.dir} (manifest {build.manifest})")
+
+
+def _source_db(project, source: str, mysql_url: str | None, sqlite: str | None):
+    from strataflow.discover.db import open_source
+
+    if not (mysql_url or sqlite) and source not in project.environment.sources:
+        raise click.UsageError(
+            f"source {source!r} has no connection in environment {project.env_name!r}: add one to "
+            f"{project.configs_dir / 'platform.yaml'}, or pass --mysql-url / --sqlite"
+        )
+    try:
+        return open_source(project, source, mysql_url, sqlite)
+    except Exception as err:
+        raise click.ClickException(f"cannot connect to source {source!r}: {type(err).__name__}: {err}") from None
+
+
+source_option = click.option("--source", "source", required=True, help="source name (configs/sources/<name>.yaml)")
+url_options = [
+    click.option("--mysql-url", help="mysql://user:password@host:port/database of a source not configured yet"),
+    click.option("--sqlite", "sqlite_path", type=click.Path(dir_okay=False), help="SQLite file of such a source"),
+]
+
+
+def _with(options):
+    def apply(func):
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return apply
+
+
+@click.command("discover")
+@project_options
+@source_option
+@_with(url_options)
+@click.option("--table", "tables", multiple=True, help="only these tables (repeatable)")
+@click.option("--force", is_flag=True, help="overwrite an existing configs/sources/<source>.yaml")
+@click.option("--diff", "show_diff", is_flag=True, help="only show what changed against the current registry")
+def discover(
+    configs: str | None,
+    env: str | None,
+    source: str,
+    mysql_url: str | None,
+    sqlite_path: str | None,
+    tables: tuple[str, ...],
+    force: bool,
+    show_diff: bool,
+) -> None:
+    """Read a source's catalog and propose its table registry (every guess commented), or --diff it."""
+    from strataflow.config.loader import _load_registry
+    from strataflow.discover.discovery import discover as run_discovery
+    from strataflow.discover.discovery import load_snapshot, save_snapshot, snapshot_path
+    from strataflow.discover.registry_diff import diff_catalog
+
+    project = load_or_exit(configs, env)
+    target = project.configs_dir / "sources" / f"{source}.yaml"
+    with _source_db(project, source, mysql_url, sqlite_path) as db:
+        found = run_discovery(db, source, pii_enabled=project.environment.pii_salt is not None, tables=list(tables))
+    if show_diff:
+        registry = _load_registry(target) if target.exists() else None
+        lines = diff_catalog(found.catalog, registry, load_snapshot(snapshot_path(project.configs_dir, source)))
+        click.echo("\n".join(lines) if lines else f"no change in {source!r} against the registry and last discovery")
+        return
+    if target.exists() and not force:
+        raise click.ClickException(f"{target} exists: compare with --diff, or overwrite with --force")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(found.text)
+    save_snapshot(found.catalog, snapshot_path(project.configs_dir, source))
+    counts: dict[str, int] = {}
+    for t in found.proposal.tables:
+        key = "skipped" if t.skipped else t.load_type
+        counts[key] = counts.get(key, 0) + 1
+    click.echo(
+        f"wrote {target}: {len(found.proposal.tables)} tables ("
+        + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+        + f"); catalog snapshot {snapshot_path(project.configs_dir, source)}"
+    )
+    if source not in project.environment.sources:
+        click.echo(f"next: add a '{source}:' connection to environments.{project.env_name}.sources in platform.yaml")
+    click.echo("next: review the comments, then `strataflow validate` and `strataflow run`")

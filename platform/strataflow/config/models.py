@@ -42,6 +42,7 @@ class ColumnConfig(StrictModel):
     rename: str | None = None
     type: str | None = None
     trim: bool | None = None  # strip leading/trailing whitespace in SRC; None -> the table's `trim`
+    description: str | None = None  # shared by the data dictionary, the dbt sources and the Dagster assets
 
     _check_rename = field_validator("rename")(lambda v: v if v is None else _identifier(v))
 
@@ -60,6 +61,7 @@ class PartitioningConfig(StrictModel):
 
 class TableConfig(StrictModel):
     name: str
+    description: str | None = None  # shared by the data dictionary, the dbt sources and the Dagster assets
     load_type: LoadType
     primary_key: list[str] = Field(default_factory=list)
     watermark: str | None = None

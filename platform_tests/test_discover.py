@@ -1,0 +1,155 @@
+"""`strataflow discover` on a MariaDB schema the project has never seen (byos_schema): the proposed registry
+validates unchanged, its guesses say why, foreign keys are declared or inferred (marked), `--diff` reports
+an added column and a type change, and RAW + SRC of one partition load every table exactly."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+from click.testing import CliRunner
+
+import byos_schema
+from conftest import MYSQL, mysql_connect
+from strataflow.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def erp(mysql_db: str, tmp_path: Path) -> tuple[str, Path, dict]:
+    with mysql_connect(mysql_db) as conn:
+        data = byos_schema.create(conn)
+    configs = tmp_path / "configs"
+    (configs / "sources").mkdir(parents=True)
+    connection = {"kind": "mysql", "host": MYSQL["host"], "port": MYSQL["port"], "user": MYSQL["user"]}
+    platform = {
+        "environments": {
+            "local": {
+                "sources": {"erp": {**connection, "database": mysql_db}},
+                "lake": {"kind": "local", "path": str(tmp_path / "lake")},
+                "warehouse": {"kind": "duckdb", "path": str(tmp_path / "warehouse.duckdb")},
+                "pii_salt": "${TEST_SALT:-test-salt}",
+            }
+        }
+    }
+    (configs / "platform.yaml").write_text(yaml.safe_dump(platform))
+    return mysql_db, configs, data
+
+
+def discover(configs: Path, *extra: str):
+    return CliRunner().invoke(
+        main, ["discover", "--configs", str(configs), "--env", "local", "--source", "erp", *extra]
+    )
+
+
+def test_discover_proposes_a_registry_that_validates_with_reasons(erp) -> None:
+    _, configs, _ = erp
+    result = discover(configs)
+    assert result.exit_code == 0, result.output
+    text = (configs / "sources/erp.yaml").read_text()
+    tables = {t["name"]: t for t in yaml.safe_load(text)["tables"]}
+    assert set(tables) == {"customers", "orders", "products", "order_lines", "audit_events"}
+
+    assert tables["audit_events"]["load_type"] == "full"
+    assert "audit_events\n    load_type: full  # no primary key" in text
+    assert tables["customers"] | {"pii": sorted(tables["customers"]["pii"])} == tables["customers"] | {
+        "load_type": "cdc",
+        "primary_key": ["customer_id"],
+        "watermark": "updated_at",
+        "soft_delete": "deleted_at",
+        "created": "created_at",
+        "pii": ["email", "full_name"],
+    }
+    assert "email: name contains 'email'; values look like email 100%" in text
+    assert tables["customers"]["description"] == "people who ordered at least once"  # from the table comment
+    assert tables["order_lines"]["primary_key"] == ["order_id", "line_no"]  # composite key
+    assert tables["orders"]["load_type"] == "incremental"
+    assert "watermark: updated_at  # change timestamp, indexed" in text
+    assert tables["products"]["load_type"] == "full"
+    assert "products\n    load_type: full  # no change timestamp column" in text
+    assert yaml.safe_load(text)["defaults"]["partitioning"] == {"grain": "daily", "start": byos_schema.DAY}
+
+    snapshot = json.loads((configs / "catalog/erp.json").read_text())
+    fks = {
+        (t["name"], tuple(fk["columns"]), fk["ref_table"], fk["inferred"])
+        for t in snapshot["tables"]
+        for fk in t["foreign_keys"]
+    }
+    assert fks == {
+        ("orders", ("customer_id",), "customers", False),  # declared
+        ("order_lines", ("order_id",), "orders", True),  # inferred from the name, values contained
+        ("order_lines", ("product_code",), "products", True),  # inferred: the name of products' key
+    }
+    sizes = {t["name"]: (t["row_count"], t["row_count_exact"]) for t in snapshot["tables"]}
+    assert sizes["order_lines"] == (len(erp[2]["order_lines"]), True)
+
+    validate = CliRunner().invoke(main, ["validate", "--configs", str(configs), "--env", "local"])
+    assert validate.exit_code == 0, validate.output
+
+    again = discover(configs)  # never overwrites without --force
+    assert again.exit_code != 0 and "--force" in again.output
+    assert discover(configs, "--force").exit_code == 0
+
+
+def test_diff_reports_an_added_column_and_a_type_change(erp) -> None:
+    database, configs, _ = erp
+    assert discover(configs).exit_code == 0
+    assert "no change" in discover(configs, "--diff").output
+    with mysql_connect(database) as conn, conn.cursor() as cur:
+        cur.execute("ALTER TABLE orders ADD COLUMN channel VARCHAR(20) NULL")
+        cur.execute("ALTER TABLE orders MODIFY amount DECIMAL(14,2) NOT NULL")
+        cur.execute("CREATE TABLE refunds (refund_id INT PRIMARY KEY)")
+        cur.execute("ALTER TABLE products DROP COLUMN weight_kg")
+    result = discover(configs, "--diff")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "orders: + column channel varchar(20)" in lines
+    assert "orders: ~ column amount type decimal(12,2) -> decimal(14,2)" in lines
+    assert "products: - column weight_kg (dropped)" in lines
+    assert any(line.startswith("+ table refunds") for line in lines)
+
+
+def git_status() -> str:
+    return subprocess.run(["git", "status", "--porcelain"], cwd=REPO, capture_output=True, text=True).stdout
+
+
+@pytest.mark.slow
+def test_the_discovered_registry_loads_every_table_exactly(erp, tmp_path: Path, monkeypatch) -> None:
+    """RAW and SRC of one partition from the discovered file, unedited: exact counts, decimals, microseconds."""
+    _, configs, data = erp
+    for var in ("STRATAFLOW_CONFIGS", "STRATAFLOW_ENV", "DAGSTER_HOME"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("STRATAFLOW_HOME", str(tmp_path / "home"))
+    before = git_status()
+    assert discover(configs).exit_code == 0
+    result = CliRunner().invoke(main, ["run", "--configs", str(configs), "--partition", byos_schema.DAY])
+    assert result.exit_code == 0, result.output
+    assert "10 assets materialized" in result.output
+
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as conn:
+        for table, rows in data.items():
+            assert conn.execute(f"select count(*) from src.erp__{table}").fetchone() == (len(rows),), table
+        types = dict(
+            conn.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = 'src' and table_name = 'erp__orders'"
+            ).fetchall()
+        )
+        assert types["amount"] == "DECIMAL(12,2)"
+        assert types["updated_at"].startswith("TIMESTAMP")
+        lines = conn.execute("select order_id, line_no, unit_price from src.erp__order_lines order by 1, 2").fetchall()
+        assert lines == sorted((r[0], r[1], r[4]) for r in data["order_lines"])
+        assert isinstance(lines[0][2], Decimal)
+        micros = {r[0] for r in conn.execute("select strftime(updated_at, '%f') from src.erp__customers").fetchall()}
+        assert micros == {r[5][-6:] for r in data["customers"]}  # DATETIME(6) keeps its microseconds
+        deleted = conn.execute("select count(*) from src.erp__customers where _op = 'D'").fetchone()[0]
+        assert deleted == sum(1 for r in data["customers"] if r[6])
+        emails = conn.execute("select email from src.erp__customers limit 1").fetchone()[0]
+        assert len(emails) == 64 and "@" not in emails  # masked as PII
+    assert git_status() == before
