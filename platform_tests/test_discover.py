@@ -153,3 +153,63 @@ def test_the_discovered_registry_loads_every_table_exactly(erp, tmp_path: Path, 
         emails = conn.execute("select email from src.erp__customers limit 1").fetchone()[0]
         assert len(emails) == 64 and "@" not in emails  # masked as PII
     assert git_status() == before
+
+
+def test_profile_figures_match_the_data_and_the_dictionary_opens_in_chromium(erp, tmp_path: Path) -> None:
+    _, configs, data = erp
+    assert discover(configs).exit_code == 0
+    registry = configs / "sources/erp.yaml"
+    registry.write_text(
+        registry.read_text().replace("  - name: orders\n", "  - name: orders\n    description: one row per order\n")
+    )
+    out = tmp_path / "dictionary"
+    result = CliRunner().invoke(
+        main, ["profile", "--configs", str(configs), "--env", "local", "--source", "erp", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    profile = json.loads((out / "erp.profile.json").read_text())
+    tables = {t["name"]: t for t in profile["tables"]}
+    customers = {c["name"]: c for c in tables["customers"]["columns"]}
+    rows = data["customers"]
+
+    names = [r[2] for r in rows]
+    assert customers["full_name"]["null_ratio"] == pytest.approx(sum(n is None for n in names) / len(rows))
+    assert customers["full_name"]["distinct"] == len({n for n in names if n is not None})
+    assert customers["full_name"]["min"] == min(n for n in names if n) and customers["full_name"]["max"] == max(
+        n for n in names if n
+    )
+    assert customers["email"]["max_length"] == max(len(r[1]) for r in rows)
+    assert customers["email"]["patterns"] == {"email": 1.0}
+    assert customers["email"]["pii"] and customers["full_name"]["pii"]
+    segments = sorted(((s, sum(r[3] == s for r in rows)) for s in {r[3] for r in rows}), key=lambda x: (-x[1], x[0]))
+    assert [tuple(v) for v in customers["segment"]["top_values"]] == segments[:5]
+    assert customers["segment"]["slowly_changing"] is True
+    assert customers["customer_id"]["candidate_key"] is True
+    amounts = [r[2] for r in data["orders"]]
+    orders = {c["name"]: c for c in tables["orders"]["columns"]}
+    assert (Decimal(orders["amount"]["min"]), Decimal(orders["amount"]["max"])) == (min(amounts), max(amounts))
+    assert ["order_id", "line_no"] in tables["order_lines"]["candidate_keys"]
+
+    markdown = (out / "erp.md").read_text()
+    assert "```mermaid\nerDiagram" in markdown
+    assert 'orders ||..o{ order_lines : "order_id (inferred)"' in markdown
+    assert 'customers ||--o{ orders : "customer_id"' in markdown
+    assert "| [orders](#orders) | 40 | incremental | one row per order |" in markdown  # registry description
+
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page()
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto((out / "erp.html").as_uri())
+        shown = page.locator("section.table h2").all_inner_texts()
+        assert sorted(shown) == sorted(data)  # every table has its section
+        assert page.locator("#orders .description").inner_text() == "one row per order"
+        assert page.locator("#customers").get_by_text("PII?").count() == 2
+        browser.close()
+    assert requests == [(out / "erp.html").as_uri()]  # self-contained: nothing else loaded

@@ -111,3 +111,48 @@ def discover(
     if source not in project.environment.sources:
         click.echo(f"next: add a '{source}:' connection to environments.{project.env_name}.sources in platform.yaml")
     click.echo("next: review the comments, then `strataflow validate` and `strataflow run`")
+
+
+@click.command("profile")
+@project_options
+@source_option
+@_with(url_options)
+@click.option("--table", "tables", multiple=True, help="only these tables (repeatable)")
+@click.option("--full", is_flag=True, help="profile every row instead of a bounded sample")
+@click.option("--sample-rows", default=50_000, show_default=True, help="rows sampled per table")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="where the dictionary goes (default: docs/sources next to the configs folder)",
+)
+def profile(
+    configs: str | None,
+    env: str | None,
+    source: str,
+    mysql_url: str | None,
+    sqlite_path: str | None,
+    tables: tuple[str, ...],
+    full: bool,
+    sample_rows: int,
+    out: str | None,
+) -> None:
+    """Profile a source's tables in SQL and write its data dictionary (Markdown + Mermaid ER, HTML, JSON)."""
+    from strataflow.config.loader import _load_registry
+    from strataflow.discover.catalog import read_catalog
+    from strataflow.discover.dictionary import Descriptions, write_dictionary
+    from strataflow.discover.profile import profile_source
+    from strataflow.discover.relationships import infer_foreign_keys
+
+    project = load_or_exit(configs, env)
+    registry_file = project.configs_dir / "sources" / f"{source}.yaml"
+    registry = _load_registry(registry_file) if registry_file.exists() else None
+    with _source_db(project, source, mysql_url, sqlite_path) as db:
+        catalog = read_catalog(db, source)
+        infer_foreign_keys(db, catalog)
+        missing = sorted(set(tables) - {t.name for t in catalog.tables})
+        if missing:
+            raise click.UsageError(f"no table {', '.join(missing)} in source {source!r}")
+        result = profile_source(db, catalog, tables=list(tables), sample_rows=None if full else sample_rows)
+    folder = Path(out) if out else project.configs_dir.resolve().parent / "docs" / "sources"
+    paths = write_dictionary(result, Descriptions.of(registry), folder)
+    click.echo(f"profiled {len(result.tables)} table(s) of {source!r}: " + ", ".join(str(p) for p in paths))
