@@ -5,6 +5,8 @@ an added column and a type change, and RAW + SRC of one partition load every tab
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import subprocess
 from decimal import Decimal
 from pathlib import Path
@@ -119,18 +121,55 @@ def git_status() -> str:
     return subprocess.run(["git", "status", "--porcelain"], cwd=REPO, capture_output=True, text=True).stdout
 
 
+def add_table(configs: Path, dbt_dir: Path, table: str, *extra: str):
+    args = ["add-table", "--configs", str(configs), "--env", "local", "--source", "erp", "--table", table]
+    return CliRunner().invoke(main, [*args, "--dbt-dir", str(dbt_dir), *extra])
+
+
+def test_add_table_appends_a_commented_entry_that_validates(erp, tmp_path: Path) -> None:
+    _, configs, _ = erp
+    assert discover(configs, "--table", "customers", "--table", "orders").exit_code == 0
+    dbt_dir = tmp_path / "dbt"
+    result = add_table(configs, dbt_dir, "order_lines", "--vault", "link")
+    assert result.exit_code == 0, result.output
+    text = (configs / "sources/erp.yaml").read_text()
+    assert "  - name: order_lines\n    load_type: incremental  # key and change timestamp" in text
+    assert "FK order_id -> orders.order_id (inferred" in text
+    assert CliRunner().invoke(main, ["validate", "--configs", str(configs), "--env", "local"]).exit_code == 0
+    suite = yaml.safe_load((configs / "expectations/erp/order_lines.yaml").read_text())["expectations"]
+    assert {"unique": ["order_id", "line_no"]} in suite
+    assert {"columns_match": True} in suite
+    link = (dbt_dir / "models/vlt/erp/vlt_link_erp_order_lines.sql").read_text()
+    assert 'hubs={"orders_hk": "order_id", "products_hk": "product_code"}' in link
+    assert 'dependent_keys=["line_no"]' in link
+    assert (dbt_dir / "models/vin/erp/_vin_erp_order_lines.yml").exists()
+    again = add_table(configs, dbt_dir, "order_lines")
+    assert "kept" in again.output  # nothing overwritten without --force
+
+
 @pytest.mark.slow
 def test_the_discovered_registry_loads_every_table_exactly(erp, tmp_path: Path, monkeypatch) -> None:
-    """RAW and SRC of one partition from the discovered file, unedited: exact counts, decimals, microseconds."""
+    """RAW and SRC of one partition from the discovered file, unedited: exact counts, decimals, microseconds;
+    the models add-table scaffolds (VIN, a satellite, a link) pass `dbt build` in the same run."""
     _, configs, data = erp
     for var in ("STRATAFLOW_CONFIGS", "STRATAFLOW_ENV", "DAGSTER_HOME"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("STRATAFLOW_HOME", str(tmp_path / "home"))
+    dbt_dir = tmp_path / "dbt"
+    shutil.copytree(REPO / "dbt", dbt_dir, ignore=shutil.ignore_patterns("target", "logs", ".user.yml"))
+    monkeypatch.setenv("STRATAFLOW_DBT_DIR", str(dbt_dir))
     before = git_status()
     assert discover(configs).exit_code == 0
+    registry = (configs / "sources/erp.yaml").read_text()
+    assert add_table(configs, dbt_dir, "customers", "--vault", "satellite").exit_code == 0
+    assert add_table(configs, dbt_dir, "order_lines", "--vault", "link").exit_code == 0
+    assert (configs / "sources/erp.yaml").read_text() == registry  # already there: the registry is left alone
     result = CliRunner().invoke(main, ["run", "--configs", str(configs), "--partition", byos_schema.DAY])
     assert result.exit_code == 0, result.output
-    assert "10 assets materialized" in result.output
+    # RAW + SRC of 5 tables, 2 VIN views, the satellite and the link; every dbt test passed as a check
+    assert "14 assets materialized" in result.output
+    passed, total = re.search(r"(\d+)/(\d+) checks passed", result.output).groups()
+    assert passed == total and int(total) >= 8
 
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as conn:
         for table, rows in data.items():

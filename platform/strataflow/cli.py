@@ -10,7 +10,7 @@ import click
 
 from strataflow.cli_options import load_or_exit, project_options
 from strataflow.run_commands import run
-from strataflow.source_commands import dbt_sources, discover, profile
+from strataflow.source_commands import add_table, dbt_sources, discover, profile
 
 
 @click.group()
@@ -79,6 +79,7 @@ main.add_command(run)
 main.add_command(dbt_sources)
 main.add_command(discover)
 main.add_command(profile)
+main.add_command(add_table)
 
 if __name__ == "__main__":
     main()

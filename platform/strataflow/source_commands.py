@@ -156,3 +156,69 @@ def profile(
     folder = Path(out) if out else project.configs_dir.resolve().parent / "docs" / "sources"
     paths = write_dictionary(result, Descriptions.of(registry), folder)
     click.echo(f"profiled {len(result.tables)} table(s) of {source!r}: " + ", ".join(str(p) for p in paths))
+
+
+@click.command("add-table")
+@project_options
+@click.option("--source", "source", required=True, help="a configured source")
+@click.option("--table", "table", required=True, help="the source table to add")
+@click.option("--vault", type=click.Choice(["hub", "link", "satellite"]), help="also scaffold this vault model")
+@click.option("--dbt-dir", type=click.Path(file_okay=False), help="dbt project to scaffold into (default: dbt/)")
+@click.option("--force", is_flag=True, help="overwrite an existing suite and dbt models")
+def add_table(
+    configs: str | None, env: str | None, source: str, table: str, vault: str | None, dbt_dir: str | None, force: bool
+) -> None:
+    """Fill in the blanks: registry entry, starting expectation suite and dbt models (VIN, optional vault)."""
+    from strataflow.config import ConfigError, load_project
+    from strataflow.config.loader import _load_registry
+    from strataflow.dbt_runtime import dbt_dir as default_dbt_dir
+    from strataflow.discover.catalog import read_catalog
+    from strataflow.discover.discovery import discover as run_discovery
+    from strataflow.discover.profile import profile_table
+    from strataflow.discover.proposal import propose_table
+    from strataflow.discover.relationships import infer_foreign_keys
+    from strataflow.discover.scaffold import dbt_models, expectation_suite, registry_entry
+
+    project = load_or_exit(configs, env)
+    registry_file = project.configs_dir / "sources" / f"{source}.yaml"
+    written: list[Path] = []
+    with _source_db(project, source, None, None) as db:
+        catalog = read_catalog(db, source)
+        found = catalog.table(table)
+        if found is None:
+            raise click.UsageError(f"no table {table!r} in source {source!r}")
+        infer_foreign_keys(db, catalog, only=table)
+        pii_enabled = project.environment.pii_salt is not None
+        if not registry_file.exists():
+            registry_file.parent.mkdir(parents=True, exist_ok=True)
+            registry_file.write_text(run_discovery(db, source, pii_enabled=pii_enabled, tables=[table]).text)
+            written.append(registry_file)
+        elif table not in {t.name for t in _load_registry(registry_file).tables}:
+            registry = _load_registry(registry_file)
+            partitioning = None
+            if "partitioning" not in registry.defaults and registry.tables:
+                first = registry.tables[0].partitioning
+                partitioning = f'{{grain: {first.grain}, start: "{first.start.isoformat()}"}}'
+            entry = registry_entry(propose_table(db, found), pii_enabled, partitioning)
+            registry_file.write_text(registry_file.read_text().rstrip("\n") + "\n" + entry)
+            written.append(registry_file)
+        try:
+            ref = load_project(project.configs_dir, project.env_name).table(source, table)
+        except ConfigError as err:
+            raise click.ClickException(f"the registry does not load after adding {table!r}:\n{err}") from None
+        profile = profile_table(db, found)
+    suite = project.configs_dir / "expectations" / source / f"{table}.yaml"
+    files = {suite: expectation_suite(ref.config, found, profile)}
+    try:
+        files |= dbt_models(source, ref.config, found, vault, Path(dbt_dir) if dbt_dir else default_dbt_dir())
+    except ValueError as err:
+        raise click.UsageError(str(err)) from None
+    for path, text in files.items():
+        if path.exists() and not force:
+            click.echo(f"kept {path} (exists; --force overwrites)")
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        written.append(path)
+    click.echo(f"add-table {source}.{table}: wrote " + "".join(f"\n  {p}" for p in written))
+    click.echo("next: `strataflow run --source ... --partition ...` builds it (RAW, SRC, the dbt models and tests)")

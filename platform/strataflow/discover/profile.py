@@ -15,7 +15,7 @@ from strataflow.discover.db import SourceDB
 from strataflow.discover.patterns import PII_PATTERNS, matching_patterns, pii_by_name
 
 DEFAULT_SAMPLE_ROWS = 50_000
-TOP_VALUES = 5
+TOP_VALUES = 10
 PATTERN_VALUES = 200
 
 

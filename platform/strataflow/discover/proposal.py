@@ -177,31 +177,38 @@ def render_registry(proposal: RegistryProposal, header: str) -> str:
         "tables:",
     ]
     for t in proposal.tables:
-        entry = [f"# {t.summary}"]
-        body = [f"- name: {t.name}"]
-        if t.description:
-            body.append(f"  description: {_quote(t.description)}")
-        body.append(f"  load_type: {t.load_type}  # {t.why}")
-        if t.primary_key:
-            body.append(f"  primary_key: [{', '.join(t.primary_key)}]  # {t.key_why}")
-        if t.watermark:
-            body.append(f"  watermark: {t.watermark}  # {t.watermark_why}")
-        if t.soft_delete:
-            body.append(f"  soft_delete: {t.soft_delete}  # {t.soft_delete_why}")
-        if t.created:
-            body.append(f"  created: {t.created}  # creation timestamp: rows created in the window get _op I")
-        if t.column_descriptions:
-            body.append("  columns:")
-            body += [f"    {c}: {{description: {_quote(d)}}}" for c, d in t.column_descriptions.items()]
-        if t.pii:
-            why = "; ".join(f"{c}: {w}" for c, w in t.pii.items())
-            if proposal.pii_enabled:
-                body.append(f"  pii: [{', '.join(t.pii)}]  # PII candidates ({why})")
-            else:
-                body.append(f"  # pii: [{', '.join(t.pii)}]  # PII candidates ({why}); set the environment's")
-                body.append("  #   pii_salt first, then uncomment to mask them in SRC")
-        if t.skipped:
-            entry.append(f"# SKIPPED: {t.skipped}")
-            body = ["# " + line for line in body]
-        lines += ["  " + line for line in entry + body] + [""]
+        lines += [*render_entry(t, proposal.pii_enabled), ""]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def render_entry(t: TableProposal, pii_enabled: bool, partitioning: str | None = None) -> list[str]:
+    """One table entry (indented for `tables:`), every guess with its reason as a comment."""
+    entry = [f"# {t.summary}"]
+    body = [f"- name: {t.name}"]
+    if partitioning:
+        body.append(f"  partitioning: {partitioning}")
+    if t.description:
+        body.append(f"  description: {_quote(t.description)}")
+    body.append(f"  load_type: {t.load_type}  # {t.why}")
+    if t.primary_key:
+        body.append(f"  primary_key: [{', '.join(t.primary_key)}]  # {t.key_why}")
+    if t.watermark:
+        body.append(f"  watermark: {t.watermark}  # {t.watermark_why}")
+    if t.soft_delete:
+        body.append(f"  soft_delete: {t.soft_delete}  # {t.soft_delete_why}")
+    if t.created:
+        body.append(f"  created: {t.created}  # creation timestamp: rows created in the window get _op I")
+    if t.column_descriptions:
+        body.append("  columns:")
+        body += [f"    {c}: {{description: {_quote(d)}}}" for c, d in t.column_descriptions.items()]
+    if t.pii:
+        why = "; ".join(f"{c}: {w}" for c, w in t.pii.items())
+        if pii_enabled:
+            body.append(f"  pii: [{', '.join(t.pii)}]  # PII candidates ({why})")
+        else:
+            body.append(f"  # pii: [{', '.join(t.pii)}]  # PII candidates ({why}); set the environment's")
+            body.append("  #   pii_salt first, then uncomment to mask them in SRC")
+    if t.skipped:
+        entry.append(f"# SKIPPED: {t.skipped}")
+        body = ["# " + line for line in body]
+    return ["  " + line for line in entry + body]

@@ -62,9 +62,11 @@ def candidates(catalog: Catalog) -> list[tuple[Table, str, Table, str, str]]:
     return out
 
 
-def infer_foreign_keys(db: SourceDB, catalog: Catalog) -> None:
-    """Add inferred ForeignKeys to the catalog's tables (in place)."""
+def infer_foreign_keys(db: SourceDB, catalog: Catalog, only: str | None = None) -> None:
+    """Add inferred ForeignKeys to the catalog's tables (in place); `only`: of that child table alone."""
     for child, column, parent, key, why in candidates(catalog):
+        if only and child.name != only:
+            continue
         c, p, k = db.q(column), db.q(parent.name), db.q(key)
         sample = f"SELECT {c} AS v FROM {db.q(child.name)} WHERE {c} IS NOT NULL LIMIT {SAMPLE_VALUES}"
         checked, missing = db.query(
