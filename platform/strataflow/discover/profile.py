@@ -96,7 +96,7 @@ def profile_table(db: SourceDB, table: Table, *, sample_rows: int | None = DEFAU
         profiles.append(p)
     full = not sample_rows or sampled < sample_rows
     for c, p in zip(cols, profiles, strict=True):
-        _details(db, sample, c, p)
+        _details(db, sample, c, p, sampled)
         p.candidate_key = sampled > 0 and p.nulls == 0 and p.distinct == sampled
         p.pii = _pii(c, p)
     keys = [[p.name] for p in profiles if p.candidate_key]
@@ -117,9 +117,9 @@ def profile_table(db: SourceDB, table: Table, *, sample_rows: int | None = DEFAU
     return TableProfile(table.name, table.row_count, sampled, full, profiles, keys, table.comment)
 
 
-def _details(db: SourceDB, sample: str, column: Column, p: ColumnProfile) -> None:
+def _details(db: SourceDB, sample: str, column: Column, p: ColumnProfile, sampled: int) -> None:
     q = f"s.{db.q(column.name)}"
-    if p.distinct:
+    if p.distinct and p.distinct < sampled - p.nulls:  # all distinct: every value is a top value of 1
         p.top_values = [
             (_plain(v), int(n))
             for v, n in db.query(
