@@ -229,8 +229,72 @@ def expected_products(f: Orders, src: dict[str, list[dict]]) -> dict[str, Expect
             "return_rate": ratio(
                 sum(x["quantity"] for x in sold if x["is_returned"]), sum(x["quantity"] for x in sold)
             ),
+            **product_signals(f, src, pid),
         }
+    hourly: dict[tuple, dict] = defaultdict(
+        lambda: {"orders": set(), "units_sold": 0, "returned_units": 0, "net_revenue": Decimal(0)}
+    )
+    for x in f.revenue_lines:
+        hour = f.live[x["order_id"]]["ordered_at"].replace(minute=0, second=0, microsecond=0, tzinfo=None)
+        row = hourly[(x["product_id"], hour)]
+        row["sales_date"] = x["order_date"]
+        row["orders"].add(x["order_id"])
+        row["returned_units" if x["is_returned"] else "units_sold"] += x["quantity"]
+        row["net_revenue"] += x["net"]
+    for row in hourly.values():
+        row["order_count"] = len(row.pop("orders"))
+    out["ana_product_sales_hourly"] = dict(hourly)
     return out
+
+
+def units_between(f: Orders, pid, first: date, last: date) -> int:
+    """Units sold (not returned, revenue orders) of a product with order_date in [first, last]."""
+    return sum(
+        x["quantity"]
+        for x in f.revenue_lines
+        if x["product_id"] == pid and not x["is_returned"] and first <= x["order_date"] <= last
+    )
+
+
+def product_signals(f: Orders, src: dict[str, list[dict]], pid) -> dict:
+    """The stock, rating, trend and price elasticity measures of ana_products, per the formulas in _ana.yml."""
+    movements = [
+        m for m in current(src.get("inventory_movements", []), "movement_id").values() if m["product_id"] == pid
+    ]
+    reviews = [r for r in current(src.get("product_reviews", []), "review_id").values() if r["product_id"] == pid]
+    repricings = sorted(
+        (
+            c
+            for c in current(src.get("price_changes", []), "price_change_id").values()
+            if c["product_id"] == pid and c["old_price"] is not None and c["old_price"] != c["new_price"]
+        ),
+        key=lambda c: (c["changed_at"], c["price_change_id"]),
+    )
+    days = timedelta(days=1)
+    u7 = units_between(f, pid, f.as_of - 6 * days, f.as_of)
+    prev7 = units_between(f, pid, f.as_of - 13 * days, f.as_of - 7 * days)
+    elasticity = None
+    if repricings:
+        last = repricings[-1]
+        change = last["changed_at"].date()
+        end = min(change + 13 * days, f.as_of)
+        days_after = (end - change).days + 1
+        if days_after > 0:
+            before = units_between(f, pid, change - 14 * days, change - days) / 14
+            after = units_between(f, pid, change, end) / days_after
+            old, new = float(last["old_price"]), float(last["new_price"])
+            if before + after > 0:
+                elasticity = ((after - before) / ((after + before) / 2)) / ((new - old) / ((new + old) / 2))
+    return {
+        "inventory_on_hand": sum(m["quantity"] for m in movements),
+        "review_count": len(reviews),
+        "avg_rating": ratio(sum(r["rating"] for r in reviews), len(reviews)),
+        "units_sold_7d": u7,
+        "units_sold_prev_7d": prev7,
+        "trending_score": (u7 + 1) / (prev7 + 1),
+        "last_price_change_at": repricings[-1]["changed_at"] if repricings else None,
+        "price_elasticity_score": elasticity,
+    }
 
 
 def expected_marts(f: Orders, src: dict[str, list[dict]]) -> dict[str, Expectation]:
@@ -349,6 +413,7 @@ GRAIN = {
     "ana_customers": ["customer_id"],
     "ana_products": ["product_id"],
     "ana_product_sales_daily": ["product_id", "sales_date"],
+    "ana_product_sales_hourly": ["product_id", "sales_hour"],
     "ana_product_sales_weekly": ["product_id", "week_start"],
     "ana_product_sales_monthly": ["product_id", "month_start"],
     "mrt_daily_revenue_by_category": ["order_date", "category_id"],

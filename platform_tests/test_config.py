@@ -135,7 +135,7 @@ def demo_source(configs: Path, tmp_path: Path) -> Path:
 def test_validate_passes_against_the_live_source(configs: Path, demo_source: Path) -> None:
     result = CliRunner().invoke(main, ["validate", "--configs", str(configs)])
     assert result.exit_code == 0, result.output
-    assert "OK: environment 'local', 7 tables in 1 sources" in result.output
+    assert "OK: environment 'local', 10 tables in 1 sources" in result.output
 
 
 def test_watermark_column_missing_in_the_source(configs: Path, demo_source: Path) -> None:
@@ -150,7 +150,7 @@ def test_missing_source_table(configs: Path, demo_source: Path) -> None:
     edit(configs / "sources/shop.yaml", lambda d: d["tables"].append({**table(d, "orders"), "name": "refunds"}))
     result = CliRunner().invoke(main, ["validate", "--configs", str(configs)])
     assert result.exit_code == 1
-    assert "shop.yaml: tables[7].name: table 'refunds' does not exist in source 'shop'" in result.output
+    assert "shop.yaml: tables[10].name: table 'refunds' does not exist in source 'shop'" in result.output
 
 
 def test_cli_reports_config_errors_without_a_traceback(configs: Path) -> None:

@@ -27,7 +27,7 @@ import psycopg
 import pytest
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
-from shop_expectations import differences, expected, expected_chains, md5_key
+from shop_expectations import by_key, differences, expected, expected_chains, is_deleted, md5_key
 from strataflow.dbt_runtime import patched_environ
 
 DBT_DIR = Path(__file__).resolve().parents[1] / "dbt"
@@ -121,11 +121,41 @@ COLUMNS: dict[str, dict[str, str]] = {
         "updated_at": "ts",
         "deleted_at": "ts",
     },
+    "product_reviews": {
+        "review_id": "bigint",
+        "product_id": "bigint",
+        "customer_id": "bigint",
+        "rating": "smallint",
+        "title": "text",
+        "created_at": "ts",
+        "updated_at": "ts",
+        "deleted_at": "ts",
+    },
+    "inventory_movements": {
+        "movement_id": "bigint",
+        "product_id": "bigint",
+        "movement_type": "text",
+        "quantity": "int",
+        "order_item_id": "bigint",
+        "moved_at": "ts",
+        "created_at": "ts",
+        "updated_at": "ts",
+    },
+    "price_changes": {
+        "price_change_id": "bigint",
+        "product_id": "bigint",
+        "old_price": "money",
+        "new_price": "money",
+        "changed_at": "ts",
+        "created_at": "ts",
+        "updated_at": "ts",
+    },
 }
 METADATA = {"_batch_id": "text", "_partition": "text", "_loaded_at": "ts", "_op": "op"}
 SQL_TYPES = {
     "duckdb": {
         "int": "integer",
+        "smallint": "smallint",
         "bigint": "bigint",
         "text": "varchar",
         "char2": "char(2)",
@@ -138,6 +168,7 @@ SQL_TYPES = {
     },
     "postgres": {
         "int": "integer",
+        "smallint": "smallint",
         "bigint": "bigint",
         "text": "varchar",
         "char2": "char(2)",
@@ -150,6 +181,7 @@ SQL_TYPES = {
     },
     "snowflake": {
         "int": "integer",
+        "smallint": "smallint",
         "bigint": "bigint",
         "text": "varchar",
         "char2": "char(2)",
@@ -169,6 +201,9 @@ PRIMARY_KEYS = {
     "orders": "order_id",
     "order_items": "order_item_id",
     "payments": "payment_id",
+    "product_reviews": "review_id",
+    "inventory_movements": "movement_id",
+    "price_changes": "price_change_id",
 }
 
 
@@ -484,6 +519,81 @@ CHANGES: dict[str, list[dict]] = {
         *versions(PAY, payment(6, 5007, "bank_transfer", "20.00", "2025-02-20 20:02"), ("I", "2025-02-20 20:02", {})),
     ],
 }
+
+
+def review(rid, pid, cid, rating, created):
+    return {"review_id": rid, "product_id": pid, "customer_id": cid, "rating": rating, "title": None,
+            "created_at": ts(created)}  # fmt: skip
+
+
+def movement(mid, pid, kind, qty, moved, item_id=None, booked=None):
+    """A stock movement booked when it happened, or later (`booked`, a late row)."""
+    return change(
+        "inventory_movements",
+        "I",
+        movement_id=mid, product_id=pid, movement_type=kind, quantity=qty, order_item_id=item_id,
+        moved_at=ts(moved), created_at=ts(booked or moved), updated_at=ts(booked or moved),
+    )  # fmt: skip
+
+
+def price(cid, pid, old, new, changed, booked=None):
+    return change(
+        "price_changes",
+        "I",
+        price_change_id=cid, product_id=pid, old_price=None if old is None else Decimal(old),
+        new_price=Decimal(new), changed_at=ts(changed), created_at=ts(booked or changed),
+        updated_at=ts(booked or changed),
+    )  # fmt: skip
+
+
+REV = "product_reviews"
+CHANGES |= {
+    "product_reviews": [
+        *versions(
+            REV,
+            review(1, 1000, 100, 5, "2025-01-03 10:00"),
+            ("I", "2025-01-03 10:00", {}),
+            ("U", "2025-02-16 10:00", {"rating": 4}),
+        ),
+        *versions(REV, review(2, 1000, 102, 2, "2025-01-05 10:00"), ("I", "2025-01-05 10:00", {})),
+        # moderated away: the Novel is left without a review
+        *versions(
+            REV,
+            review(3, 1001, 103, 1, "2025-01-11 10:00"),
+            ("I", "2025-01-11 10:00", {}),
+            ("D", "2025-02-12 10:00", {"deleted_at": ts("2025-02-12 10:00")}),
+        ),
+        *versions(REV, review(4, 1003, 102, 5, "2025-03-02 10:00"), ("I", "2025-03-02 10:00", {})),
+    ],
+    "inventory_movements": [
+        movement(1, 1000, "receipt", 10, "2025-01-01 08:00"),
+        movement(2, 1001, "receipt", 20, "2025-01-01 08:00"),
+        movement(3, 1002, "receipt", 5, "2025-01-02 08:00"),
+        movement(4, 1003, "receipt", 50, "2025-01-02 09:00"),
+        movement(5, 1000, "sale", -1, "2025-01-02 10:05", 1),
+        movement(6, 1001, "sale", -2, "2025-01-02 10:05", 2),
+        movement(7, 1001, "return", 2, "2025-01-05 18:00", 2),
+        # the receipt of the Cable was miscounted: corrected to 40 in February
+        {**movement(4, 1003, "receipt", 40, "2025-01-02 09:00", booked="2025-02-05 09:00"), "_op": "U"},
+        # a stock count of January booked in February (a late row)
+        movement(8, 1001, "adjustment", -1, "2025-01-20 12:00", booked="2025-02-03 12:00"),
+        movement(9, 1000, "sale", -1, "2025-02-15 12:05", 8),
+        movement(10, 1003, "sale", -2, "2025-02-15 12:05", 13),
+        movement(11, 1003, "sale", -3, "2025-03-01 09:05", 10),
+        movement(12, 1003, "sale", -10, "2025-03-03 08:00", 12),
+    ],
+    "price_changes": [
+        price(1, 1000, None, "500.00", "2025-01-01 08:00"),
+        price(2, 1001, None, "20.00", "2025-01-01 08:00"),
+        price(3, 1002, None, "25.00", "2025-01-02 08:00"),
+        price(4, 1003, None, "5.00", "2025-01-02 09:00"),
+        price(5, 1000, "500.00", "450.00", "2025-01-06 09:00"),
+        price(6, 1001, "20.00", "22.00", "2025-01-15 09:00"),
+        price(7, 1001, "22.00", "20.00", "2025-02-10 09:00"),
+        # effective on 28 February, booked on 2 March (a late row)
+        price(8, 1003, "5.00", "4.00", "2025-02-28 10:00", booked="2025-03-02 08:00"),
+    ],
+}
 JANUARY_CATEGORIES = snapshot(
     "2025-01-31", (1, "Electronics", None), (2, "Phones", 1), (3, "Books", None), (4, "Accessories", 1)
 )
@@ -710,9 +820,20 @@ class Run:
     checks: dict[str, list[str]] = field(default_factory=dict)
 
 
+def product_history(src: dict[str, list[dict]]) -> dict[str, dict]:
+    """ana_products' SCD2 attributes: every change-log row of a product is a version."""
+    out = {}
+    for pid, history in by_key(src["products"], "product_id").items():
+        if not is_deleted(history[-1]):
+            previous = history[-2]["price"] if len(history) > 1 else None
+            out[(pid,)] = {"version_count": len(history), "previous_price": previous}
+    return {"ana_products": out}
+
+
 def check(wh: Warehouse, src: dict[str, list[dict]]) -> list[str]:
     """Differences between the warehouse and the expectations (empty when everything matches)."""
-    problems = differences(expected(src), lambda model: wh.query(f"select * from {model.split('_')[0]}.{model}"))
+    fetch = lambda model: wh.query(f"select * from {model.split('_')[0]}.{model}")  # noqa: E731
+    problems = differences(expected(src), fetch) + differences(product_history(src), fetch)
     for name, chains in expected_chains(src).items():
         got_chains: dict[str, list[tuple]] = defaultdict(list)
         for r in wh.query(f"select * from vlt.vlt_sat_{name} order by valid_from"):
@@ -830,6 +951,34 @@ def test_hand_checked_measures(run: Run) -> None:
     # Acme's Charger (1002) is deleted: only the Phone (1000) counts; 5003 is a test order
     assert (vendors[10]["product_count"], vendors[10]["revenue_30d"]) == (1, Decimal("450.00"))
     assert (vendors[13]["product_count"], vendors[13]["units_sold_30d"], vendors[13]["return_rate"]) == (0, 0, None)
+
+
+def test_hand_checked_product_measures(run: Run) -> None:
+    """The product entity's new measures worked out by hand (as_of_date 2025-03-03)."""
+    got = {r["product_id"]: r for r in run.warehouse.query("select * from ana.ana_products")}
+    phone, novel, cable = got[1000], got[1001], got[1003]
+    # stock: 10 - 1 - 1; 20 - 2 + 2 - 1 (a late count); the Cable's receipt corrected from 50 to 40, then -15
+    assert (phone["inventory_on_hand"], novel["inventory_on_hand"], cable["inventory_on_hand"]) == (8, 19, 25)
+    # ratings: the Phone's 5 edited to 4, and a 2; the Novel's only review was moderated away
+    assert (phone["review_count"], float(phone["avg_rating"]), novel["review_count"], novel["avg_rating"]) == (
+        2, 3.0, 0, None
+    )  # fmt: skip
+    # trending: (units of the last 7 days + 1) / (units of the 7 before + 1)
+    assert (cable["trending_score"], novel["trending_score"], phone["trending_score"]) == (14.0, 0.5, 1.0)
+    # elasticity, Phone 500 -> 450 on 6 Jan: 1 unit in the 14 days before, none in the 14 from the change:
+    # ((0 - 1/14) / (1/28)) / ((450 - 500) / 475) = 19
+    assert abs(phone["price_elasticity_score"] - 19.0) < 1e-9
+    # the Novel's latest change (22 -> 20 on 10 Feb) wins over its earlier one: 1 unit after, none before
+    assert abs(novel["price_elasticity_score"] - (2 / (-2 / 21))) < 1e-9
+    # the Cable's change of 28 Feb arrived late (booked 2 Mar); after it, 4 days to as_of: 13 units
+    before, after = 2 / 14, 13 / 4
+    want = ((after - before) / ((after + before) / 2)) / ((4 - 5) / 4.5)
+    assert abs(cable["price_elasticity_score"] - want) < 1e-9
+    assert (phone["version_count"], phone["previous_price"], cable["previous_price"]) == (
+        2,
+        Decimal("500.00"),
+        Decimal("5.00"),
+    )
 
 
 def test_postgres_tables_are_indexed_for_lookups_and_analyzed(run: Run) -> None:

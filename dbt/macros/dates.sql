@@ -67,3 +67,16 @@
     cast((extract(year from {{ end_date }}) - extract(year from {{ start_date }})) * 12
         + extract(month from {{ end_date }}) - extract(month from {{ start_date }}) as integer)
 {%- endmacro %}
+
+{#- The UTC hour of a timestamptz as a timestamp without time zone (the hour's start, UTC). -#}
+{% macro utc_hour(timestamp) -%}
+    {{ return(adapter.dispatch('utc_hour', 'strataflow')(timestamp)) }}
+{%- endmacro %}
+
+{% macro default__utc_hour(timestamp) -%}
+    cast(date_trunc('hour', ({{ timestamp }} at time zone 'UTC')) as timestamp)
+{%- endmacro %}
+
+{% macro snowflake__utc_hour(timestamp) -%}
+    cast(date_trunc('hour', convert_timezone('UTC', {{ timestamp }})) as timestamp_ntz)
+{%- endmacro %}

@@ -26,3 +26,7 @@
     select distinct id as product_id, {{ strataflow.month_start('day') }} as month_start
     from {{ ref('ain_changed_keys') }} where kind = 'product_day'
 {%- endmacro %}
+
+{% macro touched_products() -%}
+    select id as product_id from {{ ref('ain_changed_keys') }} where kind = 'product'
+{%- endmacro %}

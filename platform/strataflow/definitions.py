@@ -6,7 +6,9 @@ from dagster import BetaWarning, Definitions
 
 from strataflow.config import Project, load_project
 from strataflow.dbt_build import prepare_dbt_build
+from strataflow.defs.alert_sensor import build_alert_sensor
 from strataflow.defs.dbt_assets import build_dbt_assets, dbt_resource
+from strataflow.defs.freshness import build_freshness
 from strataflow.defs.jobs import build_jobs, main_partitioning
 from strataflow.defs.lake_assets import build_raw_asset, build_src_asset
 from strataflow.defs.partitions import partitions_for
@@ -23,12 +25,19 @@ def build_definitions(project: Project | None = None) -> Definitions:
             if dbt_build.has_models()
             else None  # a registry whose sources no model reads yet: RAW and SRC only
         )
-        assets = [build(ref) for ref in project.tables() for build in (build_raw_asset, build_src_asset)]
-    jobs, schedules = build_jobs(project, dbt)
+        assets = [
+            a
+            for ref in project.tables()
+            for a in (build_raw_asset(ref), build_src_asset(ref, project.suite(ref).origin))
+        ]
+    fresh_checks, fresh_jobs, fresh_schedules = build_freshness(project)
+    jobs, schedules = build_jobs(project, dbt, exclude_checks=fresh_checks)
     return Definitions(
         assets=[*assets, *([dbt] if dbt else [])],
-        jobs=jobs,
-        schedules=schedules,
+        asset_checks=fresh_checks,
+        jobs=[*jobs, *fresh_jobs],
+        schedules=[*schedules, *fresh_schedules],
+        sensors=[build_alert_sensor(project.environment.alerts)],
         resources={
             "strataflow": StrataflowResource(configs_dir=str(project.configs_dir), env=project.env_name),
             "dbt": dbt_resource(project, dbt_build.dir),

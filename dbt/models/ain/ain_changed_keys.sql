@@ -7,6 +7,8 @@
 --                may differ (a customer's own changes do not touch their activity)
 --   product_day  (product, UTC order day) of every line of a changed order, over every version of the
 --                order's ordered_at (a moved order empties its old day)
+--   product      a stock movement, review or price change of the product changed (these rows never move
+--                to another product: a ledger row is booked once, a review stays on its product)
 -- The vault changes only through a window's rows, so this is complete. Without a window it holds every
 -- key; on --full-refresh it is empty, since every model downstream then rebuilds in full.
 {{ config(materialized='table') }}
@@ -48,6 +50,17 @@ changed_product_days as (
     where versions.ordered_at is not null
 ),
 
+changed_products as (
+    select product_id from {{ ref('vin_inventory_movements') }}
+    where product_id is not null and {{ strataflow.partition_window() }}
+    union
+    select product_id from {{ ref('vin_product_reviews') }}
+    where product_id is not null and {{ strataflow.partition_window() }}
+    union
+    select product_id from {{ ref('vin_price_changes') }}
+    where product_id is not null and {{ strataflow.partition_window() }}
+),
+
 changed_keys as (
     select 'order' as kind, cast(order_id as bigint) as id, cast(null as date) as day from changed_orders
     union all
@@ -56,6 +69,8 @@ changed_keys as (
     select 'customer_day', cast(customer_id as bigint), activity_date from changed_customer_days
     union all
     select 'product_day', cast(product_id as bigint), sales_date from changed_product_days
+    union all
+    select 'product', cast(product_id as bigint), cast(null as date) from changed_products
 )
 
 select kind, id, day from changed_keys

@@ -1,12 +1,15 @@
 -- One row per product per calendar month with sales; sums of the daily grain.
-{{ strataflow.recompute_touched(['product_id', 'month_start'], 'touched_product_months') }}
-select
-    product_id,
-    {{ strataflow.month_start('sales_date') }} as month_start,
-    sum(order_count) as order_count,
-    sum(units_sold) as units_sold,
-    sum(returned_units) as returned_units,
-    sum(net_revenue) as net_revenue
-from {{ ref('ana_product_sales_daily') }}
-{{ strataflow.touched_join({'product_id': 'product_id', 'month_start': strataflow.month_start('sales_date')}, 'touched_product_months') }}
-group by product_id, {{ strataflow.month_start('sales_date') }}
+{{ strataflow.entity_grain(
+    entity_key='product_id',
+    grain='month',
+    source_model='ana_product_sales_daily',
+    date_column='sales_date',
+    touched='touched_product_months',
+    touched_period='month_start',
+    measures={
+        'order_count': 'sum(order_count)',
+        'units_sold': 'sum(units_sold)',
+        'returned_units': 'sum(returned_units)',
+        'net_revenue': 'sum(net_revenue)',
+    }
+) }}

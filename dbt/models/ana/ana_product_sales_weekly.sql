@@ -1,12 +1,15 @@
 -- One row per product per ISO week (starting Monday) with sales; sums of the daily grain.
-{{ strataflow.recompute_touched(['product_id', 'week_start'], 'touched_product_weeks') }}
-select
-    product_id,
-    {{ strataflow.week_start('sales_date') }} as week_start,
-    sum(order_count) as order_count,
-    sum(units_sold) as units_sold,
-    sum(returned_units) as returned_units,
-    sum(net_revenue) as net_revenue
-from {{ ref('ana_product_sales_daily') }}
-{{ strataflow.touched_join({'product_id': 'product_id', 'week_start': strataflow.week_start('sales_date')}, 'touched_product_weeks') }}
-group by product_id, {{ strataflow.week_start('sales_date') }}
+{{ strataflow.entity_grain(
+    entity_key='product_id',
+    grain='week',
+    source_model='ana_product_sales_daily',
+    date_column='sales_date',
+    touched='touched_product_weeks',
+    touched_period='week_start',
+    measures={
+        'order_count': 'sum(order_count)',
+        'units_sold': 'sum(units_sold)',
+        'returned_units': 'sum(returned_units)',
+        'net_revenue': 'sum(net_revenue)',
+    }
+) }}

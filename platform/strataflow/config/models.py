@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 from urllib.parse import quote
 
@@ -59,6 +59,34 @@ class PartitioningConfig(StrictModel):
     start: date | datetime
 
 
+_DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
+_DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_duration(text: str) -> timedelta:
+    """'26h', '90m', '2d', '45s' as a timedelta."""
+    match = _DURATION_RE.match(str(text))
+    if not match:
+        raise ValueError(f"{text!r} is not a duration; write a number and a unit s, m, h or d (e.g. 26h)")
+    return timedelta(**{_DURATION_UNITS[match.group(2)]: float(match.group(1))})
+
+
+class FreshnessConfig(StrictModel):
+    """The newest committed partition may lag now by at most max_lag (measured from its window's end)."""
+
+    max_lag: str
+
+    @field_validator("max_lag")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @property
+    def max_lag_delta(self) -> timedelta:
+        return parse_duration(self.max_lag)
+
+
 class TableConfig(StrictModel):
     name: str
     description: str | None = None  # shared by the data dictionary, the dbt sources and the Dagster assets
@@ -75,6 +103,9 @@ class TableConfig(StrictModel):
     # columns.<c>.trim). On by default: keys and codes padded by a source application otherwise fail joins
     # and uniqueness; set it false for free text whose whitespace is content.
     trim: bool = True
+    # evolve: source column changes flow through (and are recorded); freeze: any change fails the extract
+    schema_contract: Literal["evolve", "freeze"] = "evolve"
+    freshness: FreshnessConfig | None = None
 
     _check_name = field_validator("name", "watermark", "soft_delete", "created")(
         lambda v: v if v is None else _identifier(v)
@@ -239,11 +270,85 @@ WarehouseConnection = Annotated[
 ]
 
 
+class QualityConfig(StrictModel):
+    """Where Great Expectations' data docs (one HTML page per validation) are written."""
+
+    data_docs: str = ".strataflow/data_docs"
+
+
+class JsonLinesSinkConfig(StrictModel):
+    """One JSON object per line, appended: the default sink, needs no server."""
+
+    kind: Literal["jsonl"]
+    name: str = "jsonl"
+    path: str
+
+
+class WebhookSinkConfig(StrictModel):
+    """Slack-compatible JSON POST. The URL holds a token, so it must come from the environment; an empty URL
+    (e.g. ${STRATAFLOW_ALERT_WEBHOOK_URL:-}) switches the sink off."""
+
+    kind: Literal["webhook"]
+    name: str = "webhook"
+    url: SecretStr = SecretStr("")
+    timeout_s: float = 10.0
+
+
+class SmtpSinkConfig(StrictModel):
+    """E-mail over SMTP; an empty host switches the sink off."""
+
+    kind: Literal["smtp"]
+    name: str = "smtp"
+    host: str = ""
+    port: int = 25
+    security: Literal["none", "starttls", "ssl"] = "none"
+    username: str = ""
+    password: SecretStr = SecretStr("")
+    sender: str = "strataflow@localhost"
+    recipients: list[str] = Field(default_factory=list)
+    timeout_s: float = 10.0
+
+    @field_validator("recipients", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        """A comma-separated string (what an environment variable holds) or a list."""
+        if isinstance(value, str):
+            return [r.strip() for r in value.split(",") if r.strip()]
+        return value
+
+
+AlertSinkConfig = Annotated[JsonLinesSinkConfig | WebhookSinkConfig | SmtpSinkConfig, Field(discriminator="kind")]
+
+
+class AlertsConfig(StrictModel):
+    """Where alerts go. Each sink has a durable outbox under outbox_dir: a sink that is down is retried with
+    exponential backoff (retry_initial_s doubling up to retry_max_s) on later sensor ticks."""
+
+    ui_base_url: str = "http://localhost:3000"
+    outbox_dir: str = ".strataflow/alerts/outbox"
+    sinks: list[AlertSinkConfig] = Field(
+        default_factory=lambda: [JsonLinesSinkConfig(kind="jsonl", path=".strataflow/alerts/alerts.jsonl")]
+    )
+    retry_initial_s: float = 30.0
+    retry_max_s: float = 3600.0
+    max_attempts: int = 100
+    initial_lookback_hours: float = 24.0
+
+    @model_validator(mode="after")
+    def _unique_sink_names(self) -> AlertsConfig:
+        names = [s.name for s in self.sinks]
+        if len(names) != len(set(names)):
+            raise ValueError(f"alert sink names must be unique (got {names}); give each sink a name:")
+        return self
+
+
 class EnvironmentConfig(StrictModel):
     sources: dict[str, SourceConnection]
     lake: LakeConnection
     warehouse: WarehouseConnection
     pii_salt: SecretStr | None = None
+    quality: QualityConfig = QualityConfig()
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
 
 
 class PlatformConfig(StrictModel):

@@ -2,8 +2,10 @@
 partitioning get a RAW/SRC job of their own. Each job has a (stopped) schedule for its latest partition."""
 
 from collections import Counter
+from collections.abc import Sequence
 
 from dagster import (
+    AssetChecksDefinition,
     AssetsDefinition,
     AssetSelection,
     DefaultScheduleStatus,
@@ -43,8 +45,11 @@ def job_groups(project: Project) -> list[tuple[str, PartitioningConfig, list[Tab
     return out
 
 
-def build_jobs(project: Project, dbt: AssetsDefinition | None) -> tuple[list, list[ScheduleDefinition]]:
-    """`dbt` is None when no dbt model is enabled for this registry (RAW and SRC only)."""
+def build_jobs(
+    project: Project, dbt: AssetsDefinition | None, exclude_checks: Sequence[AssetChecksDefinition] = ()
+) -> tuple[list, list[ScheduleDefinition]]:
+    """`dbt` is None when no dbt model is enabled for this registry (RAW and SRC only).
+    `exclude_checks`: separately scheduled checks (freshness) that partition runs must not execute."""
     main = main_partitioning(project)
     # DuckDB is a single-writer file: steps of a run take turns instead of racing for its lock.
     executor = (
@@ -59,6 +64,8 @@ def build_jobs(project: Project, dbt: AssetsDefinition | None) -> tuple[list, li
         if partitioning == main and dbt is not None:
             description = "RAW, SRC and dbt"
             selection = selection | AssetSelection.assets(dbt)
+        if exclude_checks:
+            selection = selection - AssetSelection.checks(*exclude_checks)
         jobs.append(
             define_asset_job(
                 name,

@@ -25,10 +25,15 @@ from strataflow.demo.rows import (
     category_rows,
     customer_row,
     draft_order,
+    item_movements,
     later,
+    movement_row,
     play_order,
+    price_change_row,
     product_row,
     random_ts,
+    receipt_quantity,
+    review_row,
     vendor_country,
     vendor_row,
     weighted,
@@ -57,7 +62,24 @@ def generate(conn: Any, dialect: Dialect, *, scale: int, start: date, days: int,
     counts["customers"] = _insert(conn, dialect, "customers", _customer_rows(rng, customer_created, hi))
     products, catalogue = _products(rng, max(3, scale // 10), vendors, lo, hi)
     counts["products"] = _insert(conn, dialect, "products", products)
-    counts.update(_orders(conn, dialect, rng, scale, customer_created, catalogue, lo, hi))
+    counts["price_changes"] = _insert(
+        conn,
+        dialect,
+        "price_changes",
+        [price_change_row(i + 1, p[0], None, p[5], p[9]) for i, p in enumerate(products)],  # type: ignore[arg-type]
+    )
+    # the new tables draw from their own stream, so the rows of the others stay what they were
+    ledger_rng = random.Random(f"{seed}:ledger")
+    stock = _stock_rows(ledger_rng, products, hi)
+    _insert(conn, dialect, "inventory_movements", stock)
+    counts.update(_orders(conn, dialect, rng, scale, customer_created, catalogue, lo, hi, len(stock) + 1))
+    counts["inventory_movements"] += len(stock)
+    counts["product_reviews"] = _insert(
+        conn,
+        dialect,
+        "product_reviews",
+        _review_rows(ledger_rng, max(1, scale // 4), products, customer_created, lo, hi),
+    )
     conn.commit()
     return counts
 
@@ -151,6 +173,32 @@ def _products(
     return rows, catalogue
 
 
+def _stock_rows(rng: random.Random, products: list[Row], hi: datetime) -> list[Row]:
+    """A first receipt per product when it is created; a stock-count shrinkage for some of them later."""
+    rows: list[Row] = []
+    for p in products:
+        rows.append(movement_row(len(rows) + 1, int(p[0]), "receipt", receipt_quantity(rng), p[9]))  # type: ignore[call-overload,arg-type]
+        if rng.random() < 0.1:
+            when = later(rng, p[9], 30 * DAY, hi)  # type: ignore[arg-type]
+            rows.append(movement_row(len(rows) + 1, int(p[0]), "adjustment", -rng.randint(1, 3), when))  # type: ignore[call-overload]
+    return rows
+
+
+def _review_rows(
+    rng: random.Random, n: int, products: list[Row], customer_created: list[datetime], lo: datetime, hi: datetime
+) -> list[Row]:
+    """Reviews of products by customers who both existed at the time; some edited, a few moderated away."""
+    product_created = [p[9] for p in products]
+    reviews_lo = lo + timedelta(hours=1)
+    rows = []
+    for index, created in enumerate(_sorted_times(rng, n, reviews_lo, hi, boot=(reviews_lo, hi), n_boot=0)):
+        product = products[rng.randrange(max(1, bisect_right(product_created, created)))]
+        customer_id = rng.randrange(max(1, bisect_right(customer_created, created))) + 1
+        updated, deleted = _lifecycle(rng, created, hi, 0.1, 0.02)
+        rows.append(review_row(rng, index + 1, int(product[0]), customer_id, created, updated, deleted))  # type: ignore[call-overload]
+    return rows
+
+
 def _orders(
     conn: Any,
     dialect: Dialect,
@@ -160,14 +208,15 @@ def _orders(
     catalogue: _Catalogue,
     lo: datetime,
     hi: datetime,
+    first_movement_id: int = 1,
 ) -> dict[str, int]:
     """Orders with their items and payments, generated and inserted chunk by chunk (bounded memory)."""
     orders_lo = lo + timedelta(hours=1)
     times = _sorted_times(rng, n, orders_lo, hi, boot=(orders_lo, hi), n_boot=0)
     currencies = tuple(vocab.CURRENCY_WEIGHTS)
     weights = tuple(vocab.CURRENCY_WEIGHTS.values())
-    counts = {"orders": 0, "order_items": 0, "payments": 0}
-    next_item_id, next_payment_id = 1, 1
+    counts = {"orders": 0, "order_items": 0, "payments": 0, "inventory_movements": 0}
+    next_item_id, next_payment_id, next_movement_id = 1, 1, first_movement_id
     for chunk_start in range(0, n, _ORDER_CHUNK):
         orders: list[Row] = []
         items: list[Row] = []
@@ -196,4 +245,8 @@ def _orders(
         counts["orders"] += _insert(conn, dialect, "orders", orders)
         counts["order_items"] += _insert(conn, dialect, "order_items", items)
         counts["payments"] += _insert(conn, dialect, "payments", payments)
+        cancelled = {int(o[0]): o[9] for o in orders if o[2] == "cancelled"}  # type: ignore[call-overload]
+        movements = item_movements(next_movement_id, items, cancelled)  # type: ignore[arg-type]
+        next_movement_id += len(movements)
+        counts["inventory_movements"] += _insert(conn, dialect, "inventory_movements", movements)
     return counts

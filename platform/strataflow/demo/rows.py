@@ -358,3 +358,68 @@ def play_order(
          pay_updated, None)
     )  # fmt: skip
     return order.order_row(status, updated), order.item_rows(returned_at), payments
+
+
+# --- reviews, stock ledger, price history ------------------------------------------------------
+
+REVIEW_TITLES = ("Great value", "Does the job", "Not as described", "Love it", "Broke after a week", "Solid ⭐")
+RATING_WEIGHTS = (10, 8, 12, 25, 45)  # 1..5 stars: reviews skew positive, with an angry tail
+
+
+def review_rating(rng: random.Random) -> int:
+    return rng.choices((1, 2, 3, 4, 5), RATING_WEIGHTS)[0]
+
+
+def review_row(
+    rng: random.Random,
+    review_id: int,
+    product_id: int,
+    customer_id: int,
+    created_at: datetime,
+    updated_at: datetime,
+    deleted_at: datetime | None = None,
+) -> Row:
+    title = rng.choice(REVIEW_TITLES) if rng.random() < 0.7 else None
+    return (review_id, product_id, customer_id, review_rating(rng), title, created_at, updated_at, deleted_at)
+
+
+def movement_row(
+    movement_id: int,
+    product_id: int,
+    movement_type: str,
+    quantity: int,
+    moved_at: datetime,
+    order_item_id: int | None = None,
+    booked_at: datetime | None = None,
+) -> Row:
+    """A stock movement; `booked_at` (created_at = updated_at) defaults to moved_at (booked on time)."""
+    booked = booked_at or moved_at
+    return (movement_id, product_id, movement_type, quantity, order_item_id, moved_at, booked, booked)
+
+
+def item_movements(first_id: int, items: Sequence[Row], cancelled_at: dict[int, datetime]) -> list[Row]:
+    """The ledger rows of order lines: a sale when the line is written, a return when it is returned,
+    and an adjustment putting the stock back when its order is cancelled (`cancelled_at` by order_id)."""
+    rows: list[Row] = []
+    for item in items:
+        item_id, order_id, product_id, quantity = (int(item[0]), int(item[1]), int(item[2]), int(item[3]))  # type: ignore[call-overload]
+        rows.append(movement_row(first_id + len(rows), product_id, "sale", -quantity, item[7], item_id))  # type: ignore[arg-type]
+        if item[6]:
+            rows.append(movement_row(first_id + len(rows), product_id, "return", quantity, item[8], item_id))  # type: ignore[arg-type]
+        elif order_id in cancelled_at:
+            rows.append(
+                movement_row(first_id + len(rows), product_id, "adjustment", quantity, cancelled_at[order_id], item_id)
+            )
+    return rows
+
+
+def receipt_quantity(rng: random.Random) -> int:
+    return rng.choice((20, 50, 100, 200, 300))
+
+
+def price_change_row(
+    change_id: int, product_id: int, old_price: Decimal | None, new_price: Decimal, changed_at: datetime,
+    booked_at: datetime | None = None,
+) -> Row:  # fmt: skip
+    booked = booked_at or changed_at
+    return (change_id, product_id, old_price, new_price, changed_at, booked, booked)

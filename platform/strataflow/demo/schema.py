@@ -150,6 +150,54 @@ TABLES: dict[str, Table] = {
             ),
             indexes=("updated_at", "order_id"),
         ),
+        # Product reviews: a customer rates a product 1-5; reviews get edited and moderated (soft-deleted).
+        Table(
+            "product_reviews",
+            "review_id",
+            (
+                Column("review_id", "BIGINT"),
+                Column("product_id", "BIGINT"),
+                Column("customer_id", "BIGINT"),
+                Column("rating", "SMALLINT"),
+                Column("title", "VARCHAR(200)", nullable=True),
+                _CREATED,
+                _UPDATED,
+                _DELETED,
+            ),
+            indexes=("updated_at", "product_id"),
+        ),
+        # The stock ledger: receipts (+), sales (-), returns (+) and adjustments (+/-) per product.
+        # moved_at is when the stock moved; a movement booked late has updated_at after moved_at.
+        Table(
+            "inventory_movements",
+            "movement_id",
+            (
+                Column("movement_id", "BIGINT"),
+                Column("product_id", "BIGINT"),
+                Column("movement_type", "VARCHAR(20)"),
+                Column("quantity", "INT"),
+                Column("order_item_id", "BIGINT", nullable=True),
+                _ts("moved_at"),
+                _CREATED,
+                _UPDATED,
+            ),
+            indexes=("updated_at", "product_id"),
+        ),
+        # Price history: one row per price a product took (old_price NULL for its first price).
+        Table(
+            "price_changes",
+            "price_change_id",
+            (
+                Column("price_change_id", "BIGINT"),
+                Column("product_id", "BIGINT"),
+                Column("old_price", "DECIMAL(12,2)", nullable=True),
+                Column("new_price", "DECIMAL(12,2)"),
+                _ts("changed_at"),
+                _CREATED,
+                _UPDATED,
+            ),
+            indexes=("updated_at", "product_id"),
+        ),
     )
 }
 

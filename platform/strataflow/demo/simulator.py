@@ -30,9 +30,15 @@ from strataflow.demo.rows import (
     customer_phone,
     customer_row,
     draft_order,
+    item_movements,
+    movement_row,
     play_order,
+    price_change_row,
     product_row,
     random_ts,
+    receipt_quantity,
+    review_rating,
+    review_row,
     vendor_country,
     vendor_email,
     vendor_row,
@@ -96,6 +102,9 @@ def simulate_day(conn: Any, dialect: Dialect, day: date, *, seed: int, intensity
     if not 0 < intensity <= 1:
         raise ValueError(f"intensity must be in (0, 1], got {intensity}")
     sim = _DaySimulation(conn, dialect, day, random.Random(f"strataflow-shop:{seed}:{day.isoformat()}"), intensity)
+    # the stock ledger and price history draw from their own stream, so the other tables' changes stay
+    # what they were before those tables existed
+    sim.ledger_rng = random.Random(f"strataflow-shop-ledger:{seed}:{day.isoformat()}")
     try:
         sim.run()
     except BaseException:
@@ -124,6 +133,7 @@ class _DaySimulation:
         self.hi = self.lo + timedelta(days=1)
         self.prev_lo = self.lo - timedelta(days=1)
         self.changes = {table: {kind: set() for kind in KINDS} for table in TABLES}
+        self.ledger_rng = random.Random(0)  # replaced by simulate_day
         # filled by the entity steps, used by the order step
         self.order_customers: list[int] = []
         self.order_products: dict[str, list[tuple[int, Decimal]]] = {}
@@ -135,6 +145,8 @@ class _DaySimulation:
         self.vendors_and_products()
         self.orders()
         self.payment_cleanup()
+        self.restock()
+        self.reviews()
 
     def summary(self) -> ChangeSummary:
         return ChangeSummary(
@@ -296,15 +308,24 @@ class _DaySimulation:
         for product_id, price, currency, _old in rest:  # unchanged today: safe to order
             self.order_products.setdefault(currency, []).append((int(product_id), to_decimal(price)))
 
-        rows = []
-        for when, group in ((self.yesterday, back_dated), (self.now, repriced)):
+        rows, prices = [], []
+        for late, group in ((True, back_dated), (False, repriced)):
             for product_id, price, _currency, _old in group:
                 old_price = to_decimal(price)
                 new_price = max(Decimal("0.99"), (old_price * Decimal(self.rng.uniform(0.8, 1.25))).quantize(CENT))
                 if new_price == old_price:
                     new_price += CENT
-                rows.append((new_price, when(), product_id))
+                changed = self.yesterday() if late else self.now()
+                rows.append((new_price, changed, product_id))
+                # a back-dated repricing reaches the price history late: booked today, effective yesterday
+                booked = random_ts(self.ledger_rng, self.lo, self.hi) if late else changed
+                prices.append((int(product_id), old_price, new_price, changed, booked))
         self.update("UPDATE products SET price = {p}, updated_at = {p} WHERE product_id = {p}", rows)
+        first_change = self.next_id("price_changes")
+        self.insert(
+            "price_changes",
+            [price_change_row(first_change + i, *p) for i, p in enumerate(sorted(prices, key=lambda p: p[4]))],
+        )
         self.update(
             "UPDATE products SET status = 'discontinued', updated_at = {p} WHERE product_id = {p}",
             [(self.now(), p[0]) for p in discontinued],
@@ -321,6 +342,18 @@ class _DaySimulation:
                 currency = vocab.VENDOR_CURRENCY[country]
                 rows.append(product_row(self.rng, first_id + i, int(vendor_id), currency, t, t))
             self.insert("products", rows)
+            first_change, first_move = self.next_id("price_changes"), self.next_id("inventory_movements")
+            self.insert(
+                "price_changes",
+                [price_change_row(first_change + i, r[0], None, r[5], r[9]) for i, r in enumerate(rows)],  # type: ignore[arg-type]
+            )
+            self.insert(
+                "inventory_movements",
+                [
+                    movement_row(first_move + i, int(r[0]), "receipt", receipt_quantity(self.ledger_rng), r[9])  # type: ignore[call-overload,arg-type]
+                    for i, r in enumerate(rows)
+                ],
+            )
 
     # --- orders, items, payments ----------------------------------------------------------------
 
@@ -394,14 +427,25 @@ class _DaySimulation:
 
         returned_at = {order_id: ts for order_id, status, ts in moves if status == "returned"}
         items = self.select_in(
-            "SELECT order_item_id, order_id FROM order_items WHERE order_id IN ({ids}) AND is_returned = 0",
+            "SELECT order_item_id, order_id, product_id, quantity FROM order_items "
+            "WHERE order_id IN ({ids}) AND is_returned = 0",
             sorted(returned_at),
         )
         self.update(
             "UPDATE order_items SET is_returned = 1, updated_at = {p} WHERE order_item_id = {p}",
-            [(returned_at[int(order_id)], item_id) for item_id, order_id in items],
+            [(returned_at[int(order_id)], item_id) for item_id, order_id, _p, _q in items],
         )
         self.record("order_items", kind, (int(i[0]) for i in items))
+        cancelled_at = {order_id: ts for order_id, status, ts in moves if status == "cancelled"}
+        restocked = self.select_in(
+            "SELECT order_item_id, order_id, product_id, quantity FROM order_items WHERE order_id IN ({ids})",
+            sorted(cancelled_at),
+        )
+        # stock goes back on the shelf: a return for a returned line, an adjustment for a cancelled order
+        self.movements(
+            [("return", returned_at[int(o)], int(p), int(q), int(i)) for i, o, p, q in items]
+            + [("adjustment", cancelled_at[int(o)], int(p), int(q), int(i)) for i, o, p, q in restocked]
+        )
 
     def remove_items(self, placed: list[int], n: int) -> None:
         """Shoppers drop an item from unpaid orders: DELETE it, re-total the order and its payment.
@@ -430,6 +474,14 @@ class _DaySimulation:
             ts = self.now()
             orders.append((total, ts, order_id))
             payments.append((total, ts, order_id))
+        released = {
+            int(i): (int(p), int(q))
+            for i, p, q in self.select_in(
+                "SELECT order_item_id, product_id, quantity FROM order_items WHERE order_item_id IN ({ids})", removed
+            )
+        }
+        removed_at = {gone: ts for gone, (_total, ts, _order) in zip(removed, orders, strict=True)}
+        self.movements([("adjustment", removed_at[i], *released[i], i) for i in removed])
         for chunk in _chunks(removed):
             marks = ", ".join(["{p}"] * len(chunk))
             execute(self.conn, self.dialect, f"DELETE FROM order_items WHERE order_item_id IN ({marks})", chunk)
@@ -472,6 +524,8 @@ class _DaySimulation:
         self.insert("orders", orders)
         self.insert("order_items", items)
         self.insert("payments", payments)
+        cancelled = {int(o[0]): o[9] for o in orders if o[2] == "cancelled"}  # type: ignore[call-overload]
+        self.insert("inventory_movements", item_movements(self.next_id("inventory_movements"), items, cancelled))
 
     def payment_cleanup(self) -> None:
         """Failed payment attempts get soft-deleted by a housekeeping job."""
@@ -486,3 +540,64 @@ class _DaySimulation:
         already = self.changes["payments"]
         failed = [p for p in failed if not any(p in keys for keys in already.values())]
         self.soft_delete("payments", self.take(failed, self.how_many(len(failed) * self.intensity * 2, 1)))
+
+    # --- stock and reviews ----------------------------------------------------------------------
+
+    def movements(self, moves: list[tuple[str, datetime, int, int, int | None]]) -> None:
+        """Insert (type, moved_at, product_id, quantity, order_item_id) movements, booked when they happen."""
+        first = self.next_id("inventory_movements")
+        rows = [
+            movement_row(first + i, product_id, kind, quantity, when, item_id)
+            for i, (kind, when, product_id, quantity, item_id) in enumerate(sorted(moves, key=lambda m: m[1]))
+        ]
+        self.insert("inventory_movements", rows)
+
+    def restock(self) -> None:
+        """Receipts for live products running low; a few stock-count corrections booked a day late."""
+        stock = self.q(
+            "SELECT m.product_id, SUM(m.quantity) FROM inventory_movements AS m "
+            "INNER JOIN products AS p ON p.product_id = m.product_id "
+            "WHERE p.deleted_at IS NULL AND p.status = 'active' GROUP BY m.product_id ORDER BY m.product_id"
+        )
+        low = [int(p) for p, on_hand in stock if int(on_hand) < 20]
+        refill = self.take(low, self.how_many(len(low) * 0.5, 1))
+        first = self.next_id("inventory_movements")
+        rows = [movement_row(first + i, p, "receipt", receipt_quantity(self.rng) + 100, t)
+                for i, (p, t) in enumerate(zip(refill, self.times(len(refill)), strict=True))]  # fmt: skip
+        counted = self.take([int(p) for p, _ in stock], self.how_many(self.intensity * len(stock) * 0.5, 1))
+        booked = self.times(len(counted))
+        rows += [
+            movement_row(first + len(rows) + i, p, "adjustment", -self.rng.randint(1, 3), self.yesterday(), None, t)
+            for i, (p, t) in enumerate(zip(counted, booked, strict=True))
+        ]
+        self.insert("inventory_movements", rows)
+
+    def reviews(self) -> None:
+        """New reviews by live customers of products on sale; some edited (new rating), a few moderated away."""
+        old = self.q(
+            "SELECT review_id, rating FROM product_reviews WHERE deleted_at IS NULL AND updated_at < {p} "
+            "ORDER BY review_id",
+            [self.lo],
+        )
+        size, least = self.intensity * len(old), self.least(len(old))
+        edited = self.take(old, self.how_many(size * 0.5, least))
+        moderated = self.take(old, self.how_many(size * 0.1, least))
+        rows = []
+        for review_id, rating in edited:
+            new_rating = review_rating(self.rng)
+            rows.append((new_rating if new_rating != int(rating) else int(rating) % 5 + 1, self.now(), review_id))
+        self.update("UPDATE product_reviews SET rating = {p}, updated_at = {p} WHERE review_id = {p}", rows)
+        self.record("product_reviews", "updated", (int(r[0]) for r in edited))
+        self.soft_delete("product_reviews", [int(r[0]) for r in moderated])
+        products = [p for pool in self.order_products.values() for p, _price in pool]
+        if not products or not self.order_customers:
+            return
+        first = self.next_id("product_reviews")
+        created = self.times(self.how_many(self.intensity * max(len(old), 20) * 0.5, 1))
+        self.insert(
+            "product_reviews",
+            [
+                review_row(self.rng, first + i, self.rng.choice(products), self.rng.choice(self.order_customers), t, t)
+                for i, t in enumerate(created)
+            ],
+        )
