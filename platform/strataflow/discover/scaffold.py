@@ -9,6 +9,7 @@ strataflow.config.expectations). Expectations name SRC columns (after renames an
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 from strataflow.config.models import TableConfig
@@ -52,7 +53,7 @@ def expectation_suite(cfg: TableConfig, table: Table, profile: TableProfile) -> 
         if c.name in pii or c.name in cfg.primary_key or not c.distinct:
             continue
         if c.kind == "numeric" and c.min is not None:
-            lo, hi = _number(c.min), _number(c.max)
+            lo, hi = _number(c.min, -1), _number(c.max, 1)
             lines.append(
                 f"  - between: {{column: {name}, min: {_yaml(lo)}, max: {_yaml(hi)}, mostly: {MOSTLY}}}"
                 "  # observed range"
@@ -79,9 +80,13 @@ def expectation_suite(cfg: TableConfig, table: Table, profile: TableProfile) -> 
     return "\n".join(lines) + "\n"
 
 
-def _number(value: object) -> int | float:
+def _number(value: object, outward: int) -> int | float:
+    """An observed bound as a YAML number. A decimal such as 3.038 has no exact float: the nearest one may
+    lie inside the range (3.03799...), which would fail the very value observed, so round it outward."""
     number = float(str(value))
-    return int(number) if number.is_integer() else number
+    if number.is_integer():
+        return int(number)
+    return math.nextafter(number, math.inf if outward > 0 else -math.inf)
 
 
 def _enabled(source: str) -> str:
