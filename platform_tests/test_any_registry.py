@@ -86,8 +86,10 @@ def crm_db(mysql_db: str) -> str:
 def test_a_registry_without_the_demo_source_runs_and_leaves_the_checkout_clean(
     crm_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # `run` exports these (and DAGSTER_HOME) for the runs it starts: setenv makes monkeypatch restore them
     for var in ("STRATAFLOW_CONFIGS", "STRATAFLOW_ENV", "DAGSTER_HOME"):
-        monkeypatch.delenv(var, raising=False)
+        monkeypatch.setenv(var, "")
+        monkeypatch.delenv(var)
     monkeypatch.setenv("STRATAFLOW_HOME", str(tmp_path / "home"))
     before = git_status()
     configs = write_configs(tmp_path, crm_db, {"crm": [ACCOUNTS], "erp": [REGIONS]})

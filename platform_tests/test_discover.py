@@ -152,8 +152,10 @@ def test_the_discovered_registry_loads_every_table_exactly(erp, tmp_path: Path, 
     """RAW and SRC of one partition from the discovered file, unedited: exact counts, decimals, microseconds;
     the models add-table scaffolds (VIN, a satellite, a link) pass `dbt build` in the same run."""
     _, configs, data = erp
+    # `run` exports these (and DAGSTER_HOME) for the runs it starts: setenv makes monkeypatch restore them
     for var in ("STRATAFLOW_CONFIGS", "STRATAFLOW_ENV", "DAGSTER_HOME"):
-        monkeypatch.delenv(var, raising=False)
+        monkeypatch.setenv(var, "")
+        monkeypatch.delenv(var)
     monkeypatch.setenv("STRATAFLOW_HOME", str(tmp_path / "home"))
     dbt_dir = tmp_path / "dbt"
     shutil.copytree(REPO / "dbt", dbt_dir, ignore=shutil.ignore_patterns("target", "logs", ".user.yml"))
