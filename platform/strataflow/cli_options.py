@@ -2,7 +2,7 @@
 
 `--configs DIR` (or env STRATAFLOW_CONFIGS; else ./configs, else the checkout's configs/) and `--env NAME`
 (or env STRATAFLOW_ENV; else the file's default_environment). The Dagster code location reads the same two
-env vars (strataflow.config.default_configs_dir), and commands export what they were given, so the Dagster
+env vars (strataflow.config.default_configs_dir), and `run` exports what it was given, so the Dagster
 runs and dbt calls they start see the same registry.
 """
 
@@ -34,8 +34,9 @@ def project_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return configs_option(env_option(func))
 
 
-def load_or_exit(configs: str | None, env: str | None, *, export: bool = True) -> Project:
-    """Load the project, or print the configuration problems and exit 1 (no traceback)."""
+def load_or_exit(configs: str | None, env: str | None, *, export: bool = False) -> Project:
+    """Load the project, or print the configuration problems and exit 1 (no traceback). `export`: set
+    STRATAFLOW_CONFIGS/STRATAFLOW_ENV for what the command starts (runs, dbt)."""
     try:
         project = load_project(configs, env)
     except ConfigError as err:

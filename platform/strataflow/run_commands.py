@@ -43,7 +43,7 @@ def run(
 
     if partition and (first or last):
         raise click.UsageError("give either --partition or --from/--to, not both")
-    project = load_or_exit(configs, env)
+    project = load_or_exit(configs, env, export=True)
     try:
         outcomes = run_pipeline(
             project,
