@@ -1,6 +1,7 @@
 """Partitioned jobs: the main one runs RAW -> SRC -> dbt for the main partitioning; tables with another
 partitioning get a RAW/SRC job of their own. Each job has a (stopped) schedule for its latest partition."""
 
+import warnings
 from collections import Counter
 from collections.abc import Sequence
 
@@ -21,6 +22,10 @@ from strataflow.config.models import DuckDBWarehouseConfig, PartitioningConfig
 from strataflow.defs.lake_assets import raw_key, src_key
 
 MAIN_JOB = "strataflow_daily"
+
+# RAW/SRC run one partition per run, dbt a whole range (an asset backfill honours each); a job backfill of the
+# main job takes the smaller, one partition per run, and Dagster warns so whenever the job is resolved.
+warnings.filterwarnings("ignore", message=".*varying BackfillPolicies.*")
 
 
 def main_partitioning(project: Project) -> PartitioningConfig:
@@ -46,9 +51,9 @@ def job_groups(project: Project) -> list[tuple[str, PartitioningConfig, list[Tab
 
 
 def build_jobs(
-    project: Project, dbt: AssetsDefinition | None, exclude_checks: Sequence[AssetChecksDefinition] = ()
+    project: Project, dbt: Sequence[AssetsDefinition], exclude_checks: Sequence[AssetChecksDefinition] = ()
 ) -> tuple[list, list[ScheduleDefinition]]:
-    """`dbt` is None when no dbt model is enabled for this registry (RAW and SRC only).
+    """`dbt`: the dbt parts (none when no model is enabled for this registry: RAW and SRC only).
     `exclude_checks`: separately scheduled checks (freshness) that partition runs must not execute."""
     main = main_partitioning(project)
     # DuckDB is a single-writer file: steps of a run take turns instead of racing for its lock.
@@ -61,9 +66,9 @@ def build_jobs(
     for name, partitioning, refs in job_groups(project):
         selection = AssetSelection.assets(*[k for ref in refs for k in (raw_key(ref), src_key(ref))])
         description = "RAW and SRC"
-        if partitioning == main and dbt is not None:
+        if partitioning == main and dbt:
             description = "RAW, SRC and dbt"
-            selection = selection | AssetSelection.assets(dbt)
+            selection = selection | AssetSelection.assets(*dbt)
         if exclude_checks:
             selection = selection - AssetSelection.checks(*exclude_checks)
         jobs.append(
@@ -75,5 +80,13 @@ def build_jobs(
                 f"from {partitioning.start}.",
             )
         )
-    schedules = [build_schedule_from_partitioned_job(j, default_status=DefaultScheduleStatus.STOPPED) for j in jobs]
+    schedules = [
+        build_schedule_from_partitioned_job(
+            j,
+            default_status=DefaultScheduleStatus.STOPPED,
+            description=f"Runs {j.name} for each {j.name.split('_')[1]} partition once it has ended "
+            "(stopped by default: start it in the UI or with `dagster schedule start`).",
+        )
+        for j in jobs
+    ]
     return jobs, schedules

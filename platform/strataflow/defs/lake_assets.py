@@ -19,6 +19,7 @@ from dagster import (
 
 from strataflow import connections
 from strataflow.config import TableRef
+from strataflow.defs.catalog import table_metadata
 from strataflow.defs.metadata import commit_metadata
 from strataflow.defs.partitions import partitions_for
 from strataflow.defs.quality import (
@@ -29,6 +30,7 @@ from strataflow.defs.quality import (
 )
 from strataflow.defs.resources import StrataflowResource
 from strataflow.lake import partition_prefix
+from strataflow.lake.schema import committed_schema
 from strataflow.pipeline import (
     extract_partition,
     reconcile_partition,
@@ -107,6 +109,7 @@ def build_raw_asset(ref: TableRef) -> AssetsDefinition:
             lake_uri=storage.uri(prefix),
         )
         metadata["rows_in"] = manifest.rows
+        metadata.update(table_metadata(ref, "raw", committed_schema(storage, prefix, manifest), manifest.rows))
         if result.window:
             metadata["window_start"] = result.window.start.isoformat()
             metadata["window_end"] = result.window.end.isoformat()
@@ -135,7 +138,10 @@ def build_raw_asset(ref: TableRef) -> AssetsDefinition:
     return _raw
 
 
-def build_src_asset(ref: TableRef, suite_origin: str = "default suite (no file)") -> AssetsDefinition:
+def build_src_asset(
+    ref: TableRef, suite_origin: str = "default suite (no file)", pool: str | None = None
+) -> AssetsDefinition:
+    """pool: the warehouse's concurrency pool (strataflow.defs.automation.warehouse_pool)."""
     cfg = ref.config
     key = src_key(ref)
 
@@ -153,6 +159,7 @@ def build_src_asset(ref: TableRef, suite_origin: str = "default suite (no file)"
         ),
         metadata=_describe(ref),
         backfill_policy=ONE_PARTITION_PER_RUN,
+        pool=pool,
         check_specs=[quality_check_spec(key, suite_origin), reconciliation_check_spec(key)],
         freshness_policy=FreshnessPolicy.time_window(fail_window=cfg.freshness.max_lag_delta)
         if cfg.freshness
@@ -162,7 +169,7 @@ def build_src_asset(ref: TableRef, suite_origin: str = "default suite (no file)"
     def _src(context: AssetExecutionContext, strataflow: StrataflowResource) -> Iterator[Any]:
         project = strataflow.project
         storage = strataflow.storage()
-        with connections.open_warehouse(project) as warehouse:
+        with strataflow.warehouse() as warehouse:
             outcome = standardize_validate_load(
                 storage,
                 warehouse,
@@ -208,6 +215,7 @@ def build_src_asset(ref: TableRef, suite_origin: str = "default suite (no file)"
             duration_s=outcome.duration_s,
             lake_uri=storage.uri(prefix),
         )
+        metadata.update(table_metadata(ref, "src", outcome.standardized.data.schema, manifest.rows))
         loaded = outcome.loaded
         metadata.update(
             rows_in=outcome.standardized.rows_in,

@@ -15,6 +15,18 @@ from strataflow.transform.naming import output_names
 META_COLUMNS = ("_batch_id", "_partition", "_loaded_at", "_op")
 
 
+class NullKeyError(ValueError):
+    """Rows with a NULL in a primary-key column: they cannot be merged or deduplicated, so they are refused."""
+
+    def __init__(self, table: str, columns: list[str], count: int, partition: str) -> None:
+        self.table, self.columns, self.count, self.partition = table, columns, count, partition
+        super().__init__(
+            f"table {table}: {count} row(s) of partition {partition} have NULL in primary key "
+            f"{', '.join(columns)}; a NULL key cannot be merged or deduplicated, so nothing was written. "
+            "Fix the source rows, or set a primary_key that is never NULL in the table's registry entry"
+        )
+
+
 @dataclass(frozen=True)
 class BatchContext:
     partition: str
@@ -40,6 +52,7 @@ def standardize(
     df = df.with_columns(pl.col(trimmed).str.strip_chars()) if trimmed else df
     df = _apply_types(df, table)
     if table.primary_key:
+        _reject_null_keys(df, table, ctx)
         df = _dedup_latest(df, table)
     df = df.with_columns(_op_expr(table, ctx, df.schema).alias("_op"))
     if deleted_keys is not None and deleted_keys.num_rows:
@@ -95,7 +108,7 @@ def polars_type(name: str) -> pl.DataType:
 def _apply_types(df: pl.DataFrame, table: TableConfig) -> pl.DataFrame:
     casts = []
     for column, cfg in table.columns.items():
-        if cfg.type is None:
+        if cfg.type is None or column not in df.columns:
             continue
         target = polars_type(cfg.type)
         if isinstance(target, pl.Datetime) and df.schema[column] == pl.String:
@@ -103,6 +116,13 @@ def _apply_types(df: pl.DataFrame, table: TableConfig) -> pl.DataFrame:
         else:
             casts.append(pl.col(column).cast(target, strict=True))
     return df.with_columns(casts) if casts else df
+
+
+def _reject_null_keys(df: pl.DataFrame, table: TableConfig, ctx: BatchContext) -> None:
+    """Polars' unique() treats NULL keys as equal and would merge such rows into one: refuse them first."""
+    nulls = df.select(pl.any_horizontal([pl.col(c).is_null() for c in table.primary_key]).sum()).item()
+    if nulls:
+        raise NullKeyError(table.name, table.primary_key, int(nulls), ctx.partition)
 
 
 def _dedup_latest(df: pl.DataFrame, table: TableConfig) -> pl.DataFrame:
