@@ -8,11 +8,11 @@ from pathlib import Path
 
 import click
 
-from strataflow.cli_options import load_or_exit, project_options
+from strataflow.cli_errors import FriendlyErrorGroup
+from strataflow.cli_options import project_options
+from strataflow.config import Project, load_project
 from strataflow.run_commands import run
 from strataflow.source_commands import add_table, dbt_sources, discover, profile
-from strataflow.cli_errors import FriendlyErrorGroup
-from strataflow.config import Project, load_project
 
 
 @click.group(cls=FriendlyErrorGroup)
