@@ -31,7 +31,9 @@ def test_rendered_sources_map_each_table_to_its_src_asset() -> None:
     assert orders["identifier"] == "shop__orders"
     assert orders["config"]["meta"]["dagster"]["asset_key"] == ["src", "shop", "orders"]
     categories = next(t for t in source["tables"] if t["name"] == "categories")
-    assert categories["columns"] == [{"name": "category_id", "data_tests": ["not_null", "unique"]}]
+    assert categories["columns"][0] == {"name": "category_id", "data_tests": ["not_null", "unique"]}
+    # the registry's column descriptions are the dbt source's (and the dictionary's, and the UI's)
+    assert {"name": "category_name", "description": "Display name of the category."} in categories["columns"]
 
 
 @pytest.fixture
