@@ -56,6 +56,23 @@ def test_a_null_primary_key_is_rejected_with_table_key_and_count(mysql_db: str, 
     assert read_manifest(storage, f"src/src1/items/ingestion_date={DAY}") is None
 
 
+def test_a_null_key_outside_the_window_is_never_taken_for_a_hard_delete(mysql_db: str, tmp_path: Path) -> None:
+    """Key snapshots hold the whole table: a NULL key never matches in the comparison, so it must not
+    come out as a 'D' row with a NULL key every day."""
+    run_sql(
+        mysql_db,
+        "CREATE TABLE items (id INT NULL, updated_at DATETIME NOT NULL)",
+        "INSERT INTO items VALUES (1, '2025-01-01 10:00:00'), (NULL, '2024-06-01 00:00:00'),"
+        " (2, '2025-01-02 10:00:00')",
+    )
+    storage = LakeStorage.local(tmp_path / "lake")
+    table = ref("items", load_type="cdc", primary_key=["id"], watermark="updated_at", detect_hard_deletes=True)
+    for day in ("2025-01-01", "2025-01-02"):
+        extract_partition(MySQLReader(mysql_url(mysql_db)), storage, table, day)
+    std, _ = build_src_partition(storage, table, "2025-01-02", pii_salt=None)
+    assert std.data.select(["id", "_op"]).to_pylist() == [{"id": 2, "_op": "U"}]
+
+
 # ---------------------------------------------------------------- zero dates
 
 

@@ -59,7 +59,7 @@ def test_two_writers_racing_leave_a_readable_partition(tmp_path: Path) -> None:
                 "first": first,
                 "count": 40,
                 "tag": tag,
-                "rounds": 12,
+                "rounds": 8,
                 "rows_per_file": 7,
             }
         )

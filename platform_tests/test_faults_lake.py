@@ -9,6 +9,7 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import boto3
 import pyarrow as pa
@@ -185,3 +186,16 @@ def test_the_s3_server_stopping_mid_commit_keeps_the_previous_state(s3_endpoint:
     # 3 files of the first commit, 1 of the failed one, 3 of the last, the manifest: leftovers wait for
     # the sweep's grace period (a concurrent commit might still name them)
     assert len([o for o in listed["Contents"] if not o["Key"].endswith("/")]) == 8
+
+
+def test_a_manifest_naming_lost_files_is_repaired_by_the_next_commit(tmp_path: Path) -> None:
+    """Damage from outside (or from the old race): the same data committed again is written anew, not
+    skipped as 'unchanged' because the manifest's batch id matches."""
+    storage = LakeStorage.local(tmp_path / "lake")
+    commit(storage, range(25))
+    victim = next(key for key in storage.list_files(PREFIX) if key.endswith(".parquet"))
+    storage.delete(victim)
+    with pytest.raises(FileNotFoundError):
+        read_committed(storage, PREFIX)
+    commit(storage, range(25))
+    assert committed_ids(storage) == list(range(25))

@@ -44,7 +44,10 @@ class StrataflowDbtTranslator(DagsterDbtTranslator):
     """Models are keyed [<layer>, <model>] (their folder), so the UI reads the layers left to right."""
 
     def __init__(self, project_dir: Path | None = None) -> None:
-        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+        # Source tests (keys of full snapshots) become checks on the src/<source>/<table> assets.
+        super().__init__(
+            settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_source_tests_as_checks=True)
+        )
         self._project_dir = project_dir
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:

@@ -92,7 +92,10 @@ def _distinct_keys(raw: pa.Table, table: TableConfig) -> int:
 
 
 def _vanished_keys(storage: LakeStorage, source: str, table: TableConfig, partition: str) -> pa.Table | None:
-    """Hard deletes by key comparison: keys in the previous partition's snapshot but not in this one's."""
+    """Hard deletes by key comparison: keys in the previous partition's snapshot but not in this one's.
+
+    A NULL key names no row: a join never matches it, so it would look deleted every day. Such keys are
+    left out (the partition's own rows with a NULL key are refused by standardize)."""
     keys_table = f"{table.name}/{KEYS_SUFFIX}"
     current = read_committed(storage, partition_prefix("raw", source, keys_table, partition))
     previous = read_committed(
@@ -103,4 +106,5 @@ def _vanished_keys(storage: LakeStorage, source: str, table: TableConfig, partit
         return None
     before, now = pl.from_arrow(previous[1]), pl.from_arrow(current[1])
     assert isinstance(before, pl.DataFrame) and isinstance(now, pl.DataFrame)
+    before = before.drop_nulls(subset=table.primary_key)
     return before.join(now, on=table.primary_key, how="anti").to_arrow()
