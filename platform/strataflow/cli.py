@@ -82,5 +82,9 @@ def demo_source(
     )
 
 
+from strataflow.metrics_commands import metrics  # noqa: E402
+
+main.add_command(metrics)
+
 if __name__ == "__main__":
     main()

@@ -31,7 +31,8 @@ select
     customers.cancelled_order_count,
     customers.distinct_products,
     {{ strataflow.ratio('customers.units_returned', 'customers.units_purchased') }} as return_rate,
-    customers.payment_methods
+    customers.payment_methods,
+    {{ strataflow.month_start(strataflow.utc_date('customers.first_order_at')) }} as cohort_month
 from {{ ref('ana_customers') }} as customers
 cross join as_of
 left join recent on recent.customer_id = customers.customer_id
