@@ -80,9 +80,7 @@ def declared_metrics(manifest: Any) -> list[Any]:
     metric reads (named like the measure, no meta)."""
     measures = {m.name for sm in manifest.semantic_models for m in sm.measures}
     return [
-        m
-        for m in manifest.metrics
-        if not (m.name in measures and not ((m.config.meta if m.config else None) or {}))
+        m for m in manifest.metrics if not (m.name in measures and not ((m.config.meta if m.config else None) or {}))
     ]
 
 
