@@ -1153,6 +1153,25 @@ def test_incremental_run_on_fakesnow_is_out_of_reach(fakesnow_run) -> None:
         wh.dbt("run", "--select", "vlt_hub_customer", vars=window("2025-01-05", "2025-01-05"))
 
 
+def test_a_contract_violation_fails_the_build(run: Run) -> None:
+    """ANA and MRT models have enforced contracts: a model whose column changes type fails with dbt's
+    contract error, before anything is written. The edit is made in the parsed manifest (no re-parse)."""
+    wh = run.warehouse
+    (node,) = [n for n in wh.manifest.nodes.values() if n.name == "mrt_time_spine_daily"]
+    original = node.raw_code
+    node.raw_code = "select cast('2024-01-01' as varchar) as date_day"
+    try:
+        with patched_environ(wh.env):
+            result = dbtRunner(manifest=wh.manifest).invoke(["run", "--select", "mrt_time_spine_daily", *wh.options()])
+    finally:
+        node.raw_code = original
+    assert not result.success
+    message = " ".join(str(r.message) for r in result.result)
+    assert "This model has an enforced contract that failed" in message
+    assert "date_day" in message and "data type mismatch" in message
+    assert wh.query("select count(*) as n from mrt.mrt_time_spine_daily")[0]["n"] == 10_000  # untouched
+
+
 # ------------------------------------------------------------------------------------------ metrics layer
 
 

@@ -49,8 +49,8 @@ lines as (
     select
         customer_id,
         count(distinct product_id) as distinct_products,
-        sum(quantity) as units_purchased,
-        sum(case when is_returned then quantity else 0 end) as units_returned
+        cast(sum(quantity) as bigint) as units_purchased,
+        cast(sum(case when is_returned then quantity else 0 end) as bigint) as units_returned
     from {{ ref('ain_order_lines') }}
     where is_revenue_order
         and {{ strataflow.touched_filter({'customer_id': 'customer_id'}, 'touched_customers') }}

@@ -31,7 +31,7 @@ select
     lines.quantity,
     case when lines.is_returned then lines.quantity else 0 end as returned_units,
     case when lines.is_returned then 0 else lines.quantity end as units_sold,
-    lines.net_revenue,
+    cast(lines.net_revenue as numeric(38, 2)) as net_revenue,
     products.category_id,
     categories.category_name,
     products.vendor_id,

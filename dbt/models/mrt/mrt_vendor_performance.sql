@@ -19,12 +19,12 @@ products as (
     select
         vendor_id,
         count(*) as product_count,
-        sum(case when status = 'active' then 1 else 0 end) as active_products,
-        sum(units_sold_30d) as units_sold_30d,
+        cast(sum(case when status = 'active' then 1 else 0 end) as bigint) as active_products,
+        cast(sum(units_sold_30d) as bigint) as units_sold_30d,
         sum(revenue_30d) as revenue_30d,
         sum(lifetime_units_sold) as lifetime_units_sold,
         sum(lifetime_returned_units) as lifetime_returned_units,
-        sum(inventory_on_hand) as inventory_on_hand,
+        cast(sum(inventory_on_hand) as bigint) as inventory_on_hand,
         sum(review_count) as review_count,
         sum(avg_rating * review_count) as rating_sum
     from {{ ref('ana_products') }}

@@ -19,8 +19,8 @@ products as (
     select
         vendor_id,
         count(*) as product_count,
-        sum(case when status = 'active' then 1 else 0 end) as active_products,
-        sum(units_sold_30d) as units_sold_30d,
+        cast(sum(case when status = 'active' then 1 else 0 end) as bigint) as active_products,
+        cast(sum(units_sold_30d) as bigint) as units_sold_30d,
         sum(revenue_30d) as revenue_30d,
         sum(lifetime_units_sold) as lifetime_units_sold,
         sum(lifetime_returned_units) as lifetime_returned_units
