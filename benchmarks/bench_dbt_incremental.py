@@ -3,7 +3,7 @@
 Builds a realistic warehouse state through the engine, without Dagster:
   1. the demo shop source in SQLite (strataflow.demo.seeding.seed_source: --scale orders over --days
      days from the registry's partition start), then for every day partition the engine path
-     extract_partition(SQLiteReader) -> build_src_partition -> lake (local folder);
+     pipeline.extract_partition(SQLiteReader) -> pipeline.build_src_partition -> lake (local folder);
   2. one more day from strataflow.demo.simulator.simulate_day, its intensity calibrated (by bisection,
      on throw-away copies of the source) so that the keys it changes are ~--change-pct of all source
      rows; that day's partition is extracted and standardized the same way.
@@ -63,9 +63,9 @@ from strataflow.demo.connect import connect_sqlite
 from strataflow.demo.schema import TABLES
 from strataflow.demo.seeding import seed_source
 from strataflow.demo.simulator import ChangeSummary, simulate_day
-from strataflow.extract import SQLiteReader, extract_partition
+from strataflow.extract import SQLiteReader
 from strataflow.lake import LakeStorage, partition_prefix, read_committed
-from strataflow.transform import build_src_partition
+from strataflow.pipeline import build_src_partition, extract_partition
 from strataflow.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
 from strataflow.warehouse.src_loader import load_src_partition
 
@@ -105,7 +105,7 @@ def lake_partition(reader: SQLiteReader, storage: LakeStorage, refs: list[TableR
     rows = {}
     for ref in refs:
         extract_partition(reader, storage, ref, key)
-        rows[ref.name] = build_src_partition(storage, ref.source, ref.config, key, pii_salt=SALT).rows_out
+        rows[ref.name] = build_src_partition(storage, ref, key, pii_salt=SALT)[0].rows_out
     return rows
 
 

@@ -164,9 +164,9 @@ def run_strataflow(table: str, out: Path, load_type: str, settings: dict) -> int
     """settings (variants only): batch_rows for MySQLReader, any other key patches the lake's PARQUET_OPTIONS."""
     from strataflow.config.loader import TableRef
     from strataflow.config.models import TableConfig
-    from strataflow.extract.extractor import extract_partition
     from strataflow.extract.mysql import MySQLReader
     from strataflow.lake import LakeStorage, partition
+    from strataflow.pipeline import extract_partition
 
     config = TableConfig(
         name=table,

@@ -12,9 +12,10 @@ import pytest
 from conftest import mysql_connect, mysql_url
 from strataflow.config import TableRef
 from strataflow.config.models import TableConfig
-from strataflow.extract import MySQLReader, SourceUnavailableError, extract_partition
+from strataflow.extract import MySQLReader, SourceUnavailableError
 from strataflow.extract.retry import with_retries
 from strataflow.lake import LakeStorage, read_committed
+from strataflow.pipeline import extract_partition
 
 DDL = """
 CREATE TABLE typed (

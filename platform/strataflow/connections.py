@@ -54,6 +54,11 @@ def pii_salt(project: Project) -> str | None:
     return salt.get_secret_value() if salt else None
 
 
+def data_docs_dir(project: Project) -> Path:
+    """Where Great Expectations' data docs are written (environments.<env>.quality.data_docs)."""
+    return resolve_path(project, project.environment.quality.data_docs)
+
+
 def open_warehouse(project: Project) -> Warehouse:
     wh = project.environment.warehouse
     if isinstance(wh, DuckDBWarehouseConfig):

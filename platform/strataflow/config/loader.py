@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from strataflow.config.envsubst import has_env_reference, substitute
 from strataflow.config.errors import ConfigError, ConfigProblem, format_key_path
+from strataflow.config.expectations import Suite, default_suite, load_suite
 from strataflow.config.models import (
     EnvironmentConfig,
     PlatformConfig,
@@ -54,6 +55,12 @@ class Project:
     environment: EnvironmentConfig
     registries: dict[str, SourceRegistry]
     registry_files: dict[str, Path]
+    suites: dict[tuple[str, str], Suite] = field(default_factory=dict)  # (source, table) -> suite file
+
+    def suite(self, ref: TableRef) -> Suite:
+        """The table's suite file, else the default suite derived from the registry."""
+        found = self.suites.get((ref.source, ref.name))
+        return found or default_suite([ref.config.output_name(c) for c in ref.config.primary_key])
 
     def tables(self) -> list[TableRef]:
         return [
@@ -123,7 +130,35 @@ def load_project(configs_dir: Path | str | None = None, env_name: str | None = N
             "tables declare pii columns but no salt is configured for masking",
             "add pii_salt: ${STRATAFLOW_PII_SALT} and export STRATAFLOW_PII_SALT",
         )
-    return Project(configs, env_name, environment, registries, files)
+    return Project(configs, env_name, environment, registries, files, _load_suites(configs, registries))
+
+
+def _load_suites(configs: Path, registries: dict[str, SourceRegistry]) -> dict[tuple[str, str], Suite]:
+    """Every configs/expectations/<source>/<table>.yaml, validated; each must belong to a registered table."""
+    suites: dict[tuple[str, str], Suite] = {}
+    problems: list[ConfigProblem] = []
+    for file in sorted((configs / "expectations").glob("*/*.y*ml")):
+        source, table = file.parent.name, file.stem
+        tables = [t.name for t in registries[source].tables] if source in registries else []
+        if table not in tables:
+            where = f"source {source!r}" if source in registries else "no source registry"
+            problems.append(
+                ConfigProblem(
+                    file,
+                    "",
+                    f"suite for table {source}.{table}, which is not registered ({where})",
+                    f"name the file after a table of configs/sources/{source}.yaml ({', '.join(tables) or 'none'})"
+                    " or remove it",
+                )
+            )
+            continue
+        try:
+            suites[(source, table)] = load_suite(file)
+        except ConfigError as err:
+            problems.extend(err.problems)
+    if problems:
+        raise ConfigError(problems)
+    return suites
 
 
 def _load_registry(file: Path) -> SourceRegistry:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 from urllib.parse import quote
 
@@ -57,6 +57,34 @@ class PartitioningConfig(StrictModel):
     start: date | datetime
 
 
+_DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
+_DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_duration(text: str) -> timedelta:
+    """'26h', '90m', '2d', '45s' as a timedelta."""
+    match = _DURATION_RE.match(str(text))
+    if not match:
+        raise ValueError(f"{text!r} is not a duration; write a number and a unit s, m, h or d (e.g. 26h)")
+    return timedelta(**{_DURATION_UNITS[match.group(2)]: float(match.group(1))})
+
+
+class FreshnessConfig(StrictModel):
+    """The newest committed partition may lag now by at most max_lag (measured from its window's end)."""
+
+    max_lag: str
+
+    @field_validator("max_lag")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @property
+    def max_lag_delta(self) -> timedelta:
+        return parse_duration(self.max_lag)
+
+
 class TableConfig(StrictModel):
     name: str
     load_type: LoadType
@@ -68,6 +96,9 @@ class TableConfig(StrictModel):
     partitioning: PartitioningConfig
     columns: dict[str, ColumnConfig] = Field(default_factory=dict)
     pii: list[str] = Field(default_factory=list)
+    # evolve: source column changes flow through (and are recorded); freeze: any change fails the extract
+    schema_contract: Literal["evolve", "freeze"] = "evolve"
+    freshness: FreshnessConfig | None = None
 
     _check_name = field_validator("name", "watermark", "soft_delete", "created")(
         lambda v: v if v is None else _identifier(v)
@@ -228,6 +259,12 @@ WarehouseConnection = Annotated[
 ]
 
 
+class QualityConfig(StrictModel):
+    """Where Great Expectations' data docs (one HTML page per validation) are written."""
+
+    data_docs: str = ".strataflow/data_docs"
+
+
 class JsonLinesSinkConfig(StrictModel):
     """One JSON object per line, appended: the default sink, needs no server."""
 
@@ -299,6 +336,7 @@ class EnvironmentConfig(StrictModel):
     lake: LakeConnection
     warehouse: WarehouseConnection
     pii_salt: SecretStr | None = None
+    quality: QualityConfig = QualityConfig()
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
 
 

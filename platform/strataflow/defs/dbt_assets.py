@@ -6,11 +6,19 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Config, PartitionsDefinition
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    AutomationCondition,
+    Config,
+    PartitionsDefinition,
+)
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from strataflow.config import Project
 from strataflow.dbt_runtime import dbt_environment, dbt_executable
+from strataflow.defs.automation import downstream_condition
 from strataflow.defs.lake_assets import ONE_PARTITION_PER_RUN
 
 LAYERS = ("vin", "vlt", "ain", "ana", "mrt")
@@ -36,6 +44,9 @@ class StrataflowDbtTranslator(DagsterDbtTranslator):
                 name = f"{name}_v{version}"  # an older version of a versioned model: its own asset
             return AssetKey([fqn[1], name])
         return super().get_asset_key(dbt_resource_props)
+
+    def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> AutomationCondition | None:
+        return downstream_condition()
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])
@@ -65,7 +76,9 @@ def lookback_days(project: Project) -> int:
     return 0 if len(partitionings) == 1 else 1
 
 
-def build_dbt_assets(project: Project, manifest: Path, partitions_def: PartitionsDefinition) -> AssetsDefinition:
+def build_dbt_assets(
+    project: Project, manifest: Path, partitions_def: PartitionsDefinition, pool: str | None = None
+) -> AssetsDefinition:
     lookback = lookback_days(project)
 
     @dbt_assets(
@@ -74,6 +87,7 @@ def build_dbt_assets(project: Project, manifest: Path, partitions_def: Partition
         partitions_def=partitions_def,
         name="strataflow_dbt",
         backfill_policy=ONE_PARTITION_PER_RUN,
+        pool=pool,
     )
     def _dbt(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig) -> Iterator[Any]:
         args = ["build", "--full-refresh"] if config.full_refresh else ["build"]

@@ -2,8 +2,10 @@
 partitioning get a RAW/SRC job of their own. Each job has a (stopped) schedule for its latest partition."""
 
 from collections import Counter
+from collections.abc import Sequence
 
 from dagster import (
+    AssetChecksDefinition,
     AssetsDefinition,
     AssetSelection,
     DefaultScheduleStatus,
@@ -27,7 +29,10 @@ def main_partitioning(project: Project) -> PartitioningConfig:
     return counts.most_common(1)[0][0]
 
 
-def build_jobs(project: Project, dbt: AssetsDefinition) -> tuple[list, list[ScheduleDefinition]]:
+def build_jobs(
+    project: Project, dbt: AssetsDefinition, exclude_checks: Sequence[AssetChecksDefinition] = ()
+) -> tuple[list, list[ScheduleDefinition]]:
+    """`exclude_checks`: separately scheduled checks (freshness) that partition runs must not execute."""
     main = main_partitioning(project)
     # DuckDB is a single-writer file: steps of a run take turns instead of racing for its lock.
     executor = (
@@ -47,6 +52,8 @@ def build_jobs(project: Project, dbt: AssetsDefinition) -> tuple[list, list[Sche
             selection = selection | AssetSelection.assets(dbt)
         else:
             name, description = f"strataflow_{partitioning.grain}_{n}", "RAW and SRC"
+        if exclude_checks:
+            selection = selection - AssetSelection.checks(*exclude_checks)
         jobs.append(
             define_asset_job(
                 name,

@@ -1,11 +1,16 @@
 """RAW and SRC asset factories: one pair per configured table."""
 
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
 from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
     BackfillPolicy,
     Backoff,
+    FreshnessPolicy,
     MaterializeResult,
     MetadataValue,
     RetryPolicy,
@@ -16,11 +21,21 @@ from strataflow import connections
 from strataflow.config import TableRef
 from strataflow.defs.metadata import commit_metadata
 from strataflow.defs.partitions import partitions_for
+from strataflow.defs.quality import (
+    quality_check_result,
+    quality_check_spec,
+    reconciliation_check_result,
+    reconciliation_check_spec,
+)
 from strataflow.defs.resources import StrataflowResource
-from strataflow.extract import extract_partition
 from strataflow.lake import partition_prefix
-from strataflow.transform import build_src_partition
-from strataflow.warehouse.src_loader import load_src_partition
+from strataflow.pipeline import (
+    extract_partition,
+    reconcile_partition,
+    reconciliation_row,
+    standardize_validate_load,
+)
+from strataflow.warehouse.check_log import CheckRow, record_checks
 
 # A partition's window is its own: each run (and each backfill run) handles exactly one partition.
 ONE_PARTITION_PER_RUN = BackfillPolicy.multi_run(1)
@@ -87,50 +102,119 @@ def build_raw_asset(ref: TableRef) -> AssetsDefinition:
         if result.window:
             metadata["window_start"] = result.window.start.isoformat()
             metadata["window_end"] = result.window.end.isoformat()
+        metadata["schema_contract"] = cfg.schema_contract
+        if result.schema_changes:
+            changes = [c.to_dict() for c in result.schema_changes]
+            metadata["schema_changes"] = MetadataValue.json(changes)
+            context.log.warning("%s: source schema evolved: %s", raw_key(ref).to_user_string(), changes)
+            rows = [
+                CheckRow.of(
+                    asset=raw_key(ref).to_user_string(),
+                    partition=context.partition_key,
+                    check="schema_contract",
+                    expectation=f"{c.change}({c.column})",
+                    severity="warn",
+                    success=True,
+                    run_id=context.run.run_id,
+                    details=c.to_dict(),
+                )
+                for c in result.schema_changes
+            ]
+            with connections.open_warehouse(project) as warehouse:
+                record_checks(warehouse, rows)
         return MaterializeResult(metadata=metadata)
 
     return _raw
 
 
-def build_src_asset(ref: TableRef) -> AssetsDefinition:
+def build_src_asset(
+    ref: TableRef, suite_origin: str = "default suite (no file)", pool: str | None = None
+) -> AssetsDefinition:
+    """pool: the warehouse's concurrency pool (strataflow.defs.automation.warehouse_pool)."""
     cfg = ref.config
+    key = src_key(ref)
 
     @asset(
-        key=src_key(ref),
+        key=key,
         deps=[raw_key(ref)],
         partitions_def=partitions_for(cfg.partitioning),
         group_name=f"src_{ref.source}",
         kinds={"polars", "parquet"},
         description=(
             f"{ref.source}.{cfg.name} standardized: snake_case, typed, trimmed, UTC, deduplicated by key, "
-            f"PII masked, with _batch_id/_partition/_loaded_at/_op; in the lake and in src.{ref.warehouse_table}."
+            f"PII masked, with _batch_id/_partition/_loaded_at/_op; validated by its expectation suite, then "
+            f"in the lake and in src.{ref.warehouse_table}."
         ),
         metadata=_describe(ref),
         backfill_policy=ONE_PARTITION_PER_RUN,
+        pool=pool,
+        check_specs=[quality_check_spec(key, suite_origin), reconciliation_check_spec(key)],
+        freshness_policy=FreshnessPolicy.time_window(fail_window=cfg.freshness.max_lag_delta)
+        if cfg.freshness
+        else None,
+        output_required=False,  # a rejected partition is not materialized: downstream steps are skipped
     )
-    def _src(context: AssetExecutionContext, strataflow: StrataflowResource) -> MaterializeResult:
+    def _src(context: AssetExecutionContext, strataflow: StrataflowResource) -> Iterator[Any]:
         project = strataflow.project
         storage = strataflow.storage()
-        result = build_src_partition(
-            storage, ref.source, cfg, context.partition_key, pii_salt=connections.pii_salt(project)
-        )
-        manifest = result.commit.manifest
+        with connections.open_warehouse(project) as warehouse:
+            outcome = standardize_validate_load(
+                storage,
+                warehouse,
+                ref,
+                project.suite(ref),
+                context.partition_key,
+                pii_salt=connections.pii_salt(project),
+                docs_dir=Path(connections.data_docs_dir(project)),
+                run_id=context.run.run_id,
+            )
+            reconciliation = None
+            if outcome.passed:
+                reconciliation = reconcile_partition(
+                    strataflow.reader(ref.source),
+                    storage,
+                    warehouse,
+                    ref,
+                    context.partition_key,
+                    timezone=connections.source_timezone(project, ref.source),
+                )
+                record_checks(
+                    warehouse, [reconciliation_row(ref, context.partition_key, reconciliation, context.run.run_id)]
+                )
+        report = outcome.report
+        yield quality_check_result(key, report)
+        if not outcome.passed:
+            assert outcome.rejected is not None
+            context.log.error(
+                "%s %s rejected, src.%s left unchanged, batch kept at %s: %s",
+                key.to_user_string(),
+                context.partition_key,
+                ref.warehouse_table,
+                storage.uri(partition_prefix("rejected", ref.source, cfg.name, context.partition_key)),
+                report.summary(),
+            )
+            return
+        assert outcome.commit is not None and outcome.loaded is not None
+        manifest = outcome.commit.manifest
         prefix = partition_prefix("src", ref.source, cfg.name, context.partition_key)
         metadata = commit_metadata(
             manifest,
-            changed=result.commit.changed,
-            duration_s=result.duration_s,
+            changed=outcome.commit.changed,
+            duration_s=outcome.duration_s,
             lake_uri=storage.uri(prefix),
         )
-        with connections.open_warehouse(project) as warehouse:
-            loaded = load_src_partition(warehouse, ref, manifest, result.data)
+        loaded = outcome.loaded
         metadata.update(
-            rows_in=result.rows_in,
-            raw_batch_id=result.raw_batch_id,
+            rows_in=outcome.standardized.rows_in,
+            raw_batch_id=outcome.standardized.raw_manifest.batch_id,
+            duplicates_dropped=outcome.standardized.duplicates_dropped,
+            hard_deletes=outcome.standardized.hard_deletes,
             warehouse_table=f"src.{ref.warehouse_table}",
             warehouse_rows_loaded=loaded.rows,
             warehouse_load_s=MetadataValue.float(round((loaded.finished_at - loaded.started_at).total_seconds(), 3)),
+            validation_s=MetadataValue.float(round(report.duration_s, 3)),
         )
-        return MaterializeResult(metadata=metadata)
+        assert reconciliation is not None
+        yield MaterializeResult(metadata=metadata, check_results=[reconciliation_check_result(key, reconciliation)])
 
     return _src

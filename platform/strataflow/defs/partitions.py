@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from dagster import DailyPartitionsDefinition, HourlyPartitionsDefinition, PartitionsDefinition
 
 from strataflow.config.models import PartitioningConfig
+from strataflow.config.partitions import KEY_FORMAT, first_key
 
 
 def partitions_for(cfg: PartitioningConfig) -> PartitionsDefinition:
-    start = cfg.start if isinstance(cfg.start, datetime) else datetime.combine(cfg.start, datetime.min.time())
+    start = first_key(cfg.start, cfg.grain)
     if cfg.grain == "hourly":
-        return HourlyPartitionsDefinition(start_date=start.strftime("%Y-%m-%d-%H:%M"), timezone="UTC")
-    return DailyPartitionsDefinition(start_date=start.strftime("%Y-%m-%d"), timezone="UTC")
+        return HourlyPartitionsDefinition(start_date=start, timezone="UTC", fmt=KEY_FORMAT["hourly"])
+    return DailyPartitionsDefinition(start_date=start, timezone="UTC", fmt=KEY_FORMAT["daily"])

@@ -1,19 +1,18 @@
-"""Source readers (MySQL via connectorx, SQLite for the demo) and the RAW partition extract."""
+"""Source readers (MySQL via connectorx, SQLite for the demo) and the partition read plan."""
 
-from strataflow.extract.extractor import ExtractResult, extract_partition
+from strataflow.extract.extractor import ExtractPlan, SpooledExtract, plan_extract, spool_rows
 from strataflow.extract.mysql import MySQLReader
 from strataflow.extract.reader import SourceReader
 from strataflow.extract.retry import SourceUnavailableError
 from strataflow.extract.sqlite import SQLiteReader
-from strataflow.extract.windows import Window, partition_window
 
 __all__ = [
-    "ExtractResult",
+    "ExtractPlan",
     "MySQLReader",
     "SQLiteReader",
     "SourceReader",
     "SourceUnavailableError",
-    "Window",
-    "extract_partition",
-    "partition_window",
+    "SpooledExtract",
+    "plan_extract",
+    "spool_rows",
 ]

@@ -1,8 +1,12 @@
-"""Extract one partition of one table into the lake's RAW layer (the RAW asset's code path)."""
+"""Read one partition of one table from its source into local Parquet spool files.
+
+The extract only reads: which columns, which window, which rows in which order. Committing the
+spooled files to the lake is the pipeline's job (strataflow.pipeline), so this module never
+writes to the lake.
+"""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -11,26 +15,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from strataflow.config.loader import TableRef
+from strataflow.config.partitions import Window, partition_window
 from strataflow.config.source_check import require_columns
 from strataflow.extract.reader import SourceReader
 from strataflow.extract.retry import with_retries
 from strataflow.extract.types import SourceColumn, arrow_schema
-from strataflow.extract.windows import Window, partition_window
-from strataflow.lake import CommitResult, LakeStorage, Spool, commit_partition
-
-KEYS_SUFFIX = "_keys"  # raw/<source>/<table>/_keys: primary-key snapshots for hard-delete detection
-
-
-@dataclass(frozen=True)
-class ExtractResult:
-    commit: CommitResult
-    window: Window | None
-    keys_commit: CommitResult | None
-    duration_s: float
-
-    @property
-    def rows(self) -> int:
-        return self.commit.manifest.rows
+from strataflow.lake.partition import Spool, SpooledFile
 
 
 class WatermarkRange:
@@ -56,95 +46,73 @@ class WatermarkRange:
         return aware.astimezone(UTC).isoformat()
 
 
-def extract_partition(
+@dataclass(frozen=True)
+class ExtractPlan:
+    """What to read for a partition: the source's columns now, the window and the row order."""
+
+    columns: list[SourceColumn]
+    window: Window | None  # UTC; None for full snapshots
+    source_window: tuple[datetime, datetime] | None  # the window in the source's wall-clock time
+    order_by: list[str]
+
+
+def plan_extract(
     reader: SourceReader,
-    storage: LakeStorage,
     ref: TableRef,
     partition: str,
     *,
     timezone: str = "UTC",
     attempts: int = 4,
     base_delay: float = 1.0,
-) -> ExtractResult:
+) -> ExtractPlan:
     """Full tables: a snapshot; others: rows whose watermark is in the partition's window.
 
-    Rows are ordered by primary key so the same source state always gives the same files.
-    """
-    started = time.monotonic()
-    source, table = ref.source, ref.config
-    what = f"extract {source}.{table.name} partition {partition}"
+    Rows are ordered by primary key so the same source state always gives the same files."""
+    table = ref.config
+    what = f"extract {ref.source}.{table.name} partition {partition}"
     columns = with_retries(lambda: reader.columns(table.name), what=what, attempts=attempts, base_delay=base_delay)
     require_columns(ref, [c.name for c in columns])
     window = None if table.load_type == "full" else partition_window(partition, table.partitioning.grain)
-    source_window = window.in_timezone(timezone) if window else None
-    order_by = table.primary_key or [columns[0].name]
-
-    keys_commit = None
-    if table.detect_hard_deletes:
-        key_columns = [c for c in columns if c.name in table.primary_key]
-        keys_commit = with_retries(
-            lambda: _stream_and_commit(
-                reader,
-                storage,
-                source,
-                f"{table.name}/{KEYS_SUFFIX}",
-                partition,
-                key_columns,
-                order_by,
-                None,
-                None,
-                timezone,
-            ),
-            what=f"{what} (key snapshot)",
-            attempts=attempts,
-            base_delay=base_delay,
-        )
-    commit = with_retries(
-        lambda: _stream_and_commit(
-            reader,
-            storage,
-            source,
-            table.name,
-            partition,
-            columns,
-            order_by,
-            table.watermark,
-            source_window,
-            timezone,
-        ),
-        what=what,
-        attempts=attempts,
-        base_delay=base_delay,
+    return ExtractPlan(
+        columns=columns,
+        window=window,
+        source_window=window.in_timezone(timezone) if window else None,
+        order_by=table.primary_key or [columns[0].name],
     )
-    return ExtractResult(commit, window, keys_commit, time.monotonic() - started)
 
 
-def _stream_and_commit(
+@dataclass
+class SpooledExtract:
+    """Spooled Parquet parts of one read; they live until close()."""
+
+    spool: Spool
+    files: list[SpooledFile]
+    watermark_min: str | None
+    watermark_max: str | None
+
+    def close(self) -> None:
+        self.spool.close()
+
+
+def spool_rows(
     reader: SourceReader,
-    storage: LakeStorage,
-    source: str,
     table: str,
-    partition: str,
     columns: list[SourceColumn],
     order_by: list[str],
+    *,
     watermark: str | None,
     window: tuple[datetime, datetime] | None,
     timezone: str,
-) -> CommitResult:
+) -> SpooledExtract:
+    """Stream the rows into zstd Parquet parts in a local temp folder, in bounded memory."""
     marks = WatermarkRange(watermark, timezone)
-    with Spool(arrow_schema(columns)) as spool:
-        for batch in reader.stream(table.split("/")[0], columns, order_by, watermark, window):
+    spool = Spool(arrow_schema(columns))
+    try:
+        for batch in reader.stream(table, columns, order_by, watermark, window):
             marks.update(batch)
             spool.write(batch)
         files = spool.finish()
-        return commit_partition(
-            storage,
-            layer="raw",
-            source=source,
-            table=table,
-            partition=partition,
-            files=files,
-            watermark_min=marks.utc_iso(marks.low),
-            watermark_max=marks.utc_iso(marks.high),
-            extra={"source_timezone": timezone},
-        )
+    except BaseException:
+        spool.close()
+        raise
+    return SpooledExtract(spool, files, marks.utc_iso(marks.low), marks.utc_iso(marks.high))

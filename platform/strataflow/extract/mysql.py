@@ -10,7 +10,7 @@ import connectorx as cx
 import pyarrow as pa
 import pymysql
 
-from strataflow.extract.query import select_sql
+from strataflow.extract.query import count_sql, select_sql
 from strataflow.extract.reader import DEFAULT_BATCH_ROWS, conform
 from strataflow.extract.types import SourceColumn, arrow_schema, arrow_type_for
 
@@ -65,6 +65,11 @@ class MySQLReader:
             )
             for name, data_type, column_type, precision, scale, nullable in rows
         ]
+
+    def count(self, table: str, watermark: str | None = None, window: tuple[datetime, datetime] | None = None) -> int:
+        with self._connect() as conn, conn.cursor() as cur:
+            cur.execute(count_sql("mysql", table, watermark, window))
+            return int(cur.fetchone()[0])
 
     def stream(
         self,

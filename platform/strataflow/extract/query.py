@@ -34,3 +34,17 @@ def select_sql(
     if order_by:
         sql += " ORDER BY " + ", ".join(q(c) for c in order_by)
     return sql
+
+
+def count_sql(
+    dialect: str, table: str, watermark: str | None = None, window: tuple[datetime, datetime] | None = None
+) -> str:
+    """COUNT(*) over the same rows select_sql reads (reconciliation's source figure)."""
+    q = lambda name: quote_identifier(name, dialect)  # noqa: E731
+    sql = f"SELECT COUNT(*) FROM {q(table)}"
+    if window is not None:
+        if watermark is None:
+            raise ValueError("a window needs a watermark column")
+        lo, hi = window
+        sql += f" WHERE {q(watermark)} >= {_literal(lo)} AND {q(watermark)} < {_literal(hi)}"
+    return sql

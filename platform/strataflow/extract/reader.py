@@ -20,6 +20,10 @@ class SourceReader(Protocol):
         """The table's columns in source order; raises LookupError if the table does not exist."""
         ...
 
+    def count(self, table: str, watermark: str | None = None, window: tuple[datetime, datetime] | None = None) -> int:
+        """Rows stream() would read (reconciliation's source count)."""
+        ...
+
     def stream(
         self,
         table: str,

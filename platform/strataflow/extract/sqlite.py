@@ -11,7 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from strataflow.extract.query import select_sql
+from strataflow.extract.query import count_sql, select_sql
 from strataflow.extract.reader import DEFAULT_BATCH_ROWS
 from strataflow.extract.types import SourceColumn, arrow_schema, arrow_type_for, parse_declared_type
 
@@ -48,6 +48,10 @@ class SQLiteReader:
                 SourceColumn(name, declared, arrow_type_for(base, precision, scale, unsigned), not (notnull or pk))
             )
         return out
+
+    def count(self, table: str, watermark: str | None = None, window: tuple[datetime, datetime] | None = None) -> int:
+        with self._connect() as conn:
+            return int(conn.execute(count_sql("sqlite", table, watermark, window)).fetchone()[0])
 
     def stream(
         self,

@@ -2,6 +2,7 @@
 
 from strataflow.lake.manifest import MANIFEST_NAME, DataFile, Manifest
 from strataflow.lake.partition import (
+    KEYS_SUFFIX,
     CommitResult,
     Spool,
     commit_partition,
@@ -13,6 +14,7 @@ from strataflow.lake.partition import (
 from strataflow.lake.storage import LakeStorage
 
 __all__ = [
+    "KEYS_SUFFIX",
     "MANIFEST_NAME",
     "CommitResult",
     "DataFile",

@@ -22,6 +22,7 @@ from strataflow.lake.manifest import MANIFEST_NAME, DataFile, Manifest
 from strataflow.lake.storage import LakeStorage
 
 ROWS_PER_FILE = 1_000_000
+KEYS_SUFFIX = "_keys"  # raw/<source>/<table>/_keys: primary-key snapshots for hard-delete detection
 # A small dictionary page limit: high-cardinality columns (ids, timestamps, amounts) fall back to plain
 # encoding early instead of building a dictionary that is then abandoned (measured: -30% write CPU, -29% size).
 PARQUET_OPTIONS = {

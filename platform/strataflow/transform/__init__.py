@@ -1,13 +1,14 @@
 """Standardization (RAW -> SRC) in Polars."""
 
-from strataflow.transform.src_partition import RawPartitionMissingError, SrcResult, build_src_partition
+from strataflow.transform.src_partition import RawPartitionMissingError, Standardized, src_schema, standardize_partition
 from strataflow.transform.standardize import META_COLUMNS, BatchContext, standardize
 
 __all__ = [
     "META_COLUMNS",
     "BatchContext",
     "RawPartitionMissingError",
-    "SrcResult",
-    "build_src_partition",
+    "Standardized",
+    "src_schema",
     "standardize",
+    "standardize_partition",
 ]

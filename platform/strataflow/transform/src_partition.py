@@ -1,26 +1,17 @@
-"""Build one SRC partition from the committed RAW partition (the SRC asset's code path)."""
+"""Standardize one committed RAW partition into SRC rows (in memory; the pipeline commits them)."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import polars as pl
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from strataflow.config.models import TableConfig
-from strataflow.extract.extractor import KEYS_SUFFIX
-from strataflow.extract.windows import partition_window, previous_partition
-from strataflow.lake import (
-    CommitResult,
-    LakeStorage,
-    Spool,
-    commit_partition,
-    partition_prefix,
-    read_committed,
-)
+from strataflow.config.partitions import partition_window, previous_partition
+from strataflow.lake import KEYS_SUFFIX, LakeStorage, Manifest, partition_prefix, read_committed
 from strataflow.transform.standardize import BatchContext, standardize
 
 
@@ -29,11 +20,14 @@ class RawPartitionMissingError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class SrcResult:
-    commit: CommitResult
-    rows_in: int
+class Standardized:
+    """A standardized partition and the figures reconciliation accounts with."""
+
     data: pa.Table
-    raw_batch_id: str
+    raw_manifest: Manifest
+    rows_in: int  # rows read from the committed RAW files
+    duplicates_dropped: int  # RAW rows that lost to a later version of their key
+    hard_deletes: int  # 'D' rows added for keys that vanished from the source
     duration_s: float
 
     @property
@@ -41,14 +35,14 @@ class SrcResult:
         return self.data.num_rows
 
 
-def build_src_partition(
+def standardize_partition(
     storage: LakeStorage,
     source: str,
     table: TableConfig,
     partition: str,
     *,
     pii_salt: str | None,
-) -> SrcResult:
+) -> Standardized:
     started = time.monotonic()
     committed = read_committed(storage, partition_prefix("raw", source, table.name, partition))
     if committed is None:
@@ -69,24 +63,29 @@ def build_src_partition(
     )
     deleted = _vanished_keys(storage, source, table, partition) if table.detect_hard_deletes else None
     data = standardize(raw, table, ctx, deleted)
+    distinct = _distinct_keys(raw, table)
+    return Standardized(
+        data=data,
+        raw_manifest=manifest,
+        rows_in=raw.num_rows,
+        duplicates_dropped=raw.num_rows - distinct,
+        hard_deletes=data.num_rows - distinct,
+        duration_s=time.monotonic() - started,
+    )
 
-    watermark = table.output_name(table.watermark) if table.watermark else None
-    bounds = pc.min_max(data.column(watermark)).as_py() if watermark and data.num_rows else {}
-    with Spool(data.schema) as spool:
-        for batch in data.to_batches(max_chunksize=65_536):
-            spool.write(batch)
-        commit = commit_partition(
-            storage,
-            layer="src",
-            source=source,
-            table=table.name,
-            partition=partition,
-            files=spool.finish(),
-            watermark_min=_iso(bounds.get("min")),
-            watermark_max=_iso(bounds.get("max")),
-            extra={"raw_batch_id": manifest.batch_id},
-        )
-    return SrcResult(commit, manifest.rows, data, manifest.batch_id, time.monotonic() - started)
+
+def src_schema(raw_schema: pa.Schema, table: TableConfig) -> pa.Schema:
+    """The SRC schema standardization gives a RAW schema (what schema expectations compare with)."""
+    ctx = BatchContext("", "", datetime.now(UTC), "UTC", None, None, "schema-only")
+    return standardize(raw_schema.empty_table(), table, ctx).schema
+
+
+def _distinct_keys(raw: pa.Table, table: TableConfig) -> int:
+    if not table.primary_key or raw.num_rows == 0:
+        return raw.num_rows
+    frame = pl.from_arrow(raw.select(table.primary_key))
+    assert isinstance(frame, pl.DataFrame)
+    return frame.n_unique()
 
 
 def _vanished_keys(storage: LakeStorage, source: str, table: TableConfig, partition: str) -> pa.Table | None:
@@ -102,7 +101,3 @@ def _vanished_keys(storage: LakeStorage, source: str, table: TableConfig, partit
     before, now = pl.from_arrow(previous[1]), pl.from_arrow(current[1])
     assert isinstance(before, pl.DataFrame) and isinstance(now, pl.DataFrame)
     return before.join(now, on=table.primary_key, how="anti").to_arrow()
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None

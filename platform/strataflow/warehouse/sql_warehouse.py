@@ -126,6 +126,36 @@ class SqlWarehouse(ABC):
         log.info("loaded %s rows into %s.%s (%s)", rows, SRC_SCHEMA, request.table, request.partition)
         return LoadResult(rows=rows, started_at=started_at, finished_at=finished_at)
 
+    def append_audit(self, table: str, columns: pa.Schema, rows: list[tuple]) -> None:
+        """Append rows to `audit.<table>` (created, or given missing columns, first) in one transaction."""
+
+        def ddl() -> None:
+            statements = [] if self._schema_exists(AUDIT_SCHEMA) else [self.dialect.create_schema(AUDIT_SCHEMA)]
+            existing = self._existing_columns(AUDIT_SCHEMA, table)
+            if not existing:
+                statements.append(self.dialect.create_table(AUDIT_SCHEMA, table, columns))
+            else:
+                statements += [
+                    self.dialect.add_column(AUDIT_SCHEMA, table, f)
+                    for f in columns
+                    if self.dialect.fold(f.name) not in existing
+                ]
+            for statement in statements:
+                self._execute(statement)
+
+        names = ", ".join(self.dialect.quote(n) for n in columns.names)
+        insert = (
+            f"INSERT INTO {self.dialect.qualify(AUDIT_SCHEMA, table)} ({names}) "
+            f"VALUES ({self.dialect.params(len(columns))})"
+        )
+        if not self.transactional_ddl:
+            ddl()
+        with self._transaction():
+            if self.transactional_ddl:
+                ddl()
+            for row in rows:
+                self._execute(insert, row)
+
     # -- shared steps -------------------------------------------------------------------
 
     def _clear(self, request: LoadRequest) -> None:

@@ -1,0 +1,161 @@
+"""The quality engine without Dagster, on a real MariaDB table, a local lake and DuckDB: schema contracts
+(freeze fails before anything is written, evolve carries a new column to the warehouse), reconciliation
+(passes, then fails with the numbers when a committed file loses a row), freshness, suite config errors."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import mysql_connect, mysql_url
+from strataflow.config import ConfigError, TableRef
+from strataflow.config.expectations import load_suite
+from strataflow.config.models import TableConfig
+from strataflow.extract import MySQLReader
+from strataflow.lake import LakeStorage, partition_prefix, read_manifest
+from strataflow.pipeline import extract_partition, reconcile_partition, standardize_validate_load
+from strataflow.quality.contracts import SchemaContractError
+from strataflow.quality.freshness import freshness
+from strataflow.warehouse import DuckDBWarehouse
+
+DAY = "2025-01-01"
+
+
+def ref_for(contract: str, **extra) -> TableRef:
+    cfg = TableConfig.model_validate(
+        {
+            "name": "items",
+            "load_type": "incremental",
+            "primary_key": ["id"],
+            "watermark": "updated_at",
+            "partitioning": {"grain": "daily", "start": DAY},
+            "schema_contract": contract,
+            **extra,
+        }
+    )
+    return TableRef("shop", cfg, Path("configs/sources/shop.yaml"), 0)
+
+
+@pytest.fixture
+def parts(mysql_db: str, tmp_path: Path):
+    with contextlib.closing(mysql_connect(mysql_db)) as conn, conn.cursor() as cur:
+        cur.execute("CREATE TABLE items (id INT PRIMARY KEY, amount DECIMAL(12,2), updated_at DATETIME(6) NOT NULL)")
+        cur.executemany(
+            "INSERT INTO items VALUES (%s, %s, %s)", [(i, i * 1.5, f"{DAY} 0{i % 9}:00:00") for i in range(1, 31)]
+        )
+        conn.commit()
+    storage = LakeStorage.local(tmp_path / "lake")
+    with DuckDBWarehouse(str(tmp_path / "wh.duckdb")) as warehouse:
+        yield MySQLReader(mysql_url(mysql_db)), storage, warehouse, mysql_db
+
+
+def add_column(db: str) -> None:
+    with contextlib.closing(mysql_connect(db)) as conn, conn.cursor() as cur:
+        cur.execute("ALTER TABLE items ADD COLUMN color VARCHAR(10) NULL")
+        cur.execute("UPDATE items SET color = 'red' WHERE id = 3")
+        conn.commit()
+
+
+def test_frozen_table_fails_on_a_new_column_before_writing(parts) -> None:
+    reader, storage, _wh, db = parts
+    ref = ref_for("freeze")
+    first = extract_partition(reader, storage, ref, DAY)
+    add_column(db)
+    with pytest.raises(SchemaContractError, match=r"column 'color' added.*Nothing was written"):
+        extract_partition(reader, storage, ref, DAY)
+    after = read_manifest(storage, partition_prefix("raw", "shop", "items", DAY))
+    assert after == first.commit.manifest
+
+
+def test_evolving_table_carries_a_new_column_to_the_warehouse(parts) -> None:
+    reader, storage, wh, db = parts
+    ref = ref_for("evolve")
+    suite = load_suite_text("expectations:\n  - not_null: [id]\n  - columns_match: true\n  - types_match: true\n")
+    extract_partition(reader, storage, ref, DAY)
+    assert standardize_validate_load(storage, wh, ref, suite, DAY, pii_salt=None).passed
+    add_column(db)
+    result = extract_partition(reader, storage, ref, DAY)
+    assert [(c.column, c.change) for c in result.schema_changes] == [("color", "added")]
+    outcome = standardize_validate_load(storage, wh, ref, suite, DAY, pii_salt=None, run_id="r2")
+    assert outcome.passed, outcome.report.summary()
+    assert wh.query("select color from src.shop__items where id = 3") == [("red",)]
+    audit = wh.query("select count(*) from audit.check_results where run_id = 'r2' and success")
+    assert audit == [(3,)]
+
+
+def test_reconciliation_passes_then_fails_with_the_numbers(parts) -> None:
+    reader, storage, wh, _db = parts
+    ref = ref_for("evolve")
+    extract_partition(reader, storage, ref, DAY)
+    suite = load_suite_text("expectations:\n  - unique: [id]\n")
+    assert standardize_validate_load(storage, wh, ref, suite, DAY, pii_salt=None).passed
+    clean = reconcile_partition(reader, storage, wh, ref, DAY)
+    assert clean.passed and (clean.source, clean.raw, clean.src, clean.warehouse) == (30, 30, 30, 30)
+
+    prefix = partition_prefix("src", "shop", "items", DAY)
+    manifest = read_manifest(storage, prefix)
+    path = Path(storage.uri(f"{prefix}/{manifest.files[0].name}"))
+    table = pq.read_table(path)
+    pq.write_table(table.slice(1), path)  # a row removed from a committed file
+    broken = reconcile_partition(reader, storage, wh, ref, DAY)
+    assert not broken.passed
+    assert (broken.source, broken.raw, broken.src, broken.warehouse) == (30, 30, 29, 30)
+    text = broken.summary()
+    assert "SRC files hold 29 rows but the manifest committed 30" in text
+    assert "SRC has 29 rows, expected 30 = RAW 30 - 0 + 0" in text
+    assert "warehouse has 30 rows, SRC 29 (difference 1)" in text
+
+
+def test_freshness_of_the_newest_committed_partition(parts) -> None:
+    reader, storage, wh, _db = parts
+    ref = ref_for("evolve", freshness={"max_lag": "26h"})
+    assert freshness(storage, "shop", ref.config).summary() == "no committed partition yet"
+    extract_partition(reader, storage, ref, DAY)
+    standardize_validate_load(storage, wh, ref, load_suite_text("expectations: []\n"), DAY, pii_salt=None)
+    end = datetime(2025, 1, 2, tzinfo=UTC)
+    assert freshness(storage, "shop", ref.config, now=end + timedelta(hours=25)).passed
+    late = freshness(storage, "shop", ref.config, now=end + timedelta(hours=27))
+    assert not late.passed and late.newest_partition == DAY and "lags 27.0 h" in late.summary()
+
+
+def load_suite_text(text: str, tmp: list[Path] = []):  # noqa: B006 - one scratch file per process
+    import tempfile
+
+    path = Path(tempfile.mkstemp(suffix=".yaml")[1])
+    path.write_text(text)
+    return load_suite(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "expectations:\n  - not_nul: [id]\n",
+            "expectations[0].not_nul: unknown expectation 'not_nul'. Fix: did you mean 'not_null'?",
+        ),
+        (
+            "expectations:\n  - between: {column: a, min: 5, max: 1}\n",
+            "expectations[0].between: min 5.0 is greater than max 1.0",
+        ),
+        (
+            "expectations:\n  - regex: {column: a, pattern: '('}\n",
+            "expectations[0].regex.pattern: pattern '(' is not a valid regular expression",
+        ),
+        (
+            "expectations:\n  - in_set: {column: a, value: [x]}\n",
+            "expectations[0].in_set.value: unknown argument 'value'. Fix: did you mean 'values'?",
+        ),
+        (
+            "expectations:\n  - unique: [id]\n    severity: fatal\n",
+            "expectations[0].severity: unknown severity 'fatal'. Fix: use error or warn",
+        ),
+    ],
+)
+def test_suite_format_errors_name_file_key_path_and_fix(text: str, message: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_suite_text(text)
+    assert message in str(err.value)
