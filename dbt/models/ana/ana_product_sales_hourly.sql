@@ -14,6 +14,6 @@
         'order_count': 'count(distinct order_id)',
         'units_sold': 'cast(sum(case when is_returned then 0 else quantity end) as bigint)',
         'returned_units': 'cast(sum(case when is_returned then quantity else 0 end) as bigint)',
-        'net_revenue': 'sum(net_revenue)',
+        'net_revenue': 'cast(sum(net_revenue) as numeric(38, 2))',
     }
 ) }}

@@ -10,6 +10,6 @@
         'order_count': 'cast(sum(order_count) as bigint)',
         'units_sold': 'cast(sum(units_sold) as bigint)',
         'returned_units': 'cast(sum(returned_units) as bigint)',
-        'net_revenue': 'sum(net_revenue)',
+        'net_revenue': 'cast(sum(net_revenue) as numeric(38, 2))',
     }
 ) }}

@@ -47,13 +47,18 @@ def exposure_specs(manifest: Path, dbt: AssetsDefinition) -> list[AssetSpec]:
     """One external asset per dbt exposure, downstream of the models it depends on."""
     doc = json.loads(manifest.read_text())
     key_by_model = {key.path[-1]: key for key in dbt.keys}
+
+    def asset_name(unique_id: str) -> str:  # as StrataflowDbtTranslator names a (versioned) model
+        node = doc.get("nodes", {}).get(unique_id, {})
+        name, version = node.get("name", unique_id.split(".")[-1]), node.get("version")
+        if version is not None and str(version) != str(node.get("latest_version")):
+            name = f"{name}_v{version}"
+        return name
+
     specs = []
     for exposure in doc.get("exposures", {}).values():
-        deps = [
-            key_by_model[node.split(".")[-1]]
-            for node in exposure.get("depends_on", {}).get("nodes", [])
-            if node.split(".")[-1] in key_by_model
-        ]
+        names = [asset_name(node) for node in exposure.get("depends_on", {}).get("nodes", [])]
+        deps = [key_by_model[name] for name in names if name in key_by_model]
         owner = exposure.get("owner") or {}
         specs.append(
             AssetSpec(
