@@ -12,7 +12,7 @@ from strataflow.definitions import build_definitions
 from strataflow.defs.jobs import MAIN_JOB
 from strataflow.demo.seeding import seed_source
 
-FULL_REFRESH = {"ops": {"strataflow_dbt": {"config": {"full_refresh": True}}}}
+FULL_REFRESH = {"ops": {op: {"config": {"full_refresh": True}} for op in ("strataflow_dbt", "strataflow_dbt_full")}}
 
 
 def satellite_rows(path: Path) -> int:

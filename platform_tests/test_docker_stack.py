@@ -351,3 +351,138 @@ def test_docker_compose_config_accepts_the_file(tmp_path: Path) -> None:
     # Without .env the required secrets stop it, with the hint.
     bare = subprocess.run([*cli, "--env-file", str(empty), "config", "-q"], env=base, capture_output=True, text=True)
     assert bare.returncode != 0 and "set it in .env" in bare.stderr, bare.stderr
+
+
+# ---------------------------------------------------------------- the stack's contract, service by service
+
+# What each service must keep: image (prefix), a word of its command or entrypoint, env names, the
+# services it waits for, and whether it has a health check. A service that loses any of these fails.
+DAGSTER_ENV = {
+    "STRATAFLOW_ENV",
+    "DAGSTER_PG_HOST",
+    "DAGSTER_PG_USER",
+    "DAGSTER_PG_PASSWORD",
+    "DAGSTER_PG_DB",
+    "COMPUTE_LOGS_BUCKET",
+    "S3_ENDPOINT_URL",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "LAKE_BUCKET",
+    "MYSQL_HOST",
+    "MYSQL_PASSWORD",
+    "WAREHOUSE_HOST",
+    "WAREHOUSE_PASSWORD",
+    "STRATAFLOW_PII_SALT",
+}
+CONTRACT: dict[str, dict[str, Any]] = {
+    "mysql": {
+        "image": "mysql:",
+        "env": {"MYSQL_ROOT_PASSWORD", "MYSQL_DATABASE", "MYSQL_USER", "MYSQL_PASSWORD"},
+        "depends_on": set(),
+        "healthcheck": True,
+    },
+    "seed": {"image": "strataflow:", "command": "demo-source", "env": DAGSTER_ENV, "depends_on": {"mysql"}},
+    "minio": {
+        "image": "quay.io/minio/minio:",
+        "command": "server",
+        "env": {"MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD"},
+        "depends_on": set(),
+        "healthcheck": True,
+    },
+    "minio-buckets": {
+        "image": "quay.io/minio/mc:",
+        "command": "COMPUTE_LOGS_BUCKET",
+        "env": {"MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD", "LAKE_BUCKET", "COMPUTE_LOGS_BUCKET"},
+        "depends_on": {"minio"},
+    },
+    "postgres": {
+        "image": "postgres:",
+        "env": {"POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"},
+        "depends_on": set(),
+        "healthcheck": True,
+    },
+    "code-location": {
+        "image": "strataflow:",
+        "command": "code-server",
+        "env": DAGSTER_ENV,
+        "depends_on": {"postgres", "minio-buckets", "seed"},
+        "healthcheck": True,
+    },
+    "webserver": {
+        "image": "strataflow:",
+        "command": "dagster-webserver",
+        "env": DAGSTER_ENV,
+        "depends_on": {"postgres", "code-location"},
+    },
+    "daemon": {
+        "image": "strataflow:",
+        "command": "dagster-daemon",
+        "env": DAGSTER_ENV,
+        "depends_on": {"postgres", "code-location"},
+    },
+}
+
+
+def contract_violations(services: dict[str, Any]) -> list[str]:
+    problems = []
+    for name, want in CONTRACT.items():
+        service = services.get(name)
+        if service is None:
+            problems.append(f"{name}: service missing")
+            continue
+        if not str(service.get("image", "")).startswith(want["image"]):
+            problems.append(f"{name}: image {service.get('image')!r} is not {want['image']}...")
+        if "command" in want:
+            words = " ".join(command(service) + [str(w) for w in service.get("entrypoint") or []])
+            if want["command"] not in words:
+                problems.append(f"{name}: command/entrypoint lost {want['command']!r}")
+        if missing := want["env"] - set(environment(service)):
+            problems.append(f"{name}: environment lost {sorted(missing)}")
+        depends = set(service.get("depends_on") or {})
+        if depends != want["depends_on"]:
+            problems.append(f"{name}: depends_on {sorted(depends)} is not {sorted(want['depends_on'])}")
+        if want.get("healthcheck") and not service.get("healthcheck"):
+            problems.append(f"{name}: health check lost")
+    return problems
+
+
+def test_every_service_keeps_its_image_command_env_and_dependencies(services: dict[str, Any]) -> None:
+    assert contract_violations(services) == []
+
+
+@pytest.mark.parametrize(
+    ("service", "what"),
+    [
+        ("daemon", "command"),
+        ("code-location", "environment"),
+        ("webserver", "depends_on"),
+        ("minio-buckets", "entrypoint"),
+        ("postgres", "healthcheck"),
+        ("seed", "image"),
+    ],
+)
+def test_the_contract_fails_when_a_service_loses_a_part(services: dict[str, Any], service: str, what: str) -> None:
+    import copy
+
+    broken = copy.deepcopy(services)
+    if what == "environment":
+        broken[service]["environment"] = {
+            k: v for k, v in broken[service]["environment"].items() if k != "COMPUTE_LOGS_BUCKET"
+        }
+    else:
+        broken[service].pop(what)
+    assert any(p.startswith(f"{service}:") for p in contract_violations(broken))
+
+
+def test_compute_logs_go_to_minio_through_dagster_aws(services: dict[str, Any]) -> None:
+    instance = yaml.safe_load((DOCKER_DIR / "dagster.yaml").read_text())
+    logs = instance["compute_logs"]
+    assert (logs["module"], logs["class"]) == ("dagster_aws.s3.compute_log_manager", "S3ComputeLogManager")
+    assert logs["config"]["bucket"] == {"env": "COMPUTE_LOGS_BUCKET"}
+    assert logs["config"]["endpoint_url"] == {"env": "S3_ENDPOINT_URL"}
+    env = environment(services["webserver"])
+    assert env["S3_ENDPOINT_URL"] == "http://minio:9000"
+    assert env["COMPUTE_LOGS_BUCKET"] == environment(services["minio-buckets"])["COMPUTE_LOGS_BUCKET"]
+    from dagster_aws.s3.compute_log_manager import S3ComputeLogManager
+
+    assert set(logs["config"]) <= set(S3ComputeLogManager.config_type())

@@ -14,11 +14,16 @@ PREFIX = "raw/shop/orders/ingestion_date=2025-01-01"
 
 @pytest.fixture(params=["local", "s3"])
 def storage(request: pytest.FixtureRequest, tmp_path: Path) -> LakeStorage:
+    """One writer per partition here, so leftovers are swept at once (no grace period); the
+    concurrent-writer guarantees are in test_faults_concurrency.py."""
     if request.param == "local":
-        return LakeStorage.local(tmp_path / "lake")
-    endpoint = request.getfixturevalue("s3_endpoint")
-    bucket = request.getfixturevalue("s3_bucket")
-    return LakeStorage.s3(bucket, "lake", endpoint_url=endpoint)
+        storage = LakeStorage.local(tmp_path / "lake")
+    else:
+        endpoint = request.getfixturevalue("s3_endpoint")
+        bucket = request.getfixturevalue("s3_bucket")
+        storage = LakeStorage.s3(bucket, "lake", endpoint_url=endpoint)
+    storage.sweep_grace_s = 0
+    return storage
 
 
 SCHEMA = pa.schema([("id", pa.int64()), ("v", pa.string())])

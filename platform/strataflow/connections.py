@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from strataflow.config import Project
@@ -16,6 +17,8 @@ from strataflow.extract import MySQLReader, SourceReader, SQLiteReader
 from strataflow.lake import LakeStorage
 from strataflow.warehouse import DuckDBWarehouse, PostgresWarehouse, SnowflakeWarehouse, Warehouse
 
+DEFAULT_HOME = ".strataflow"
+
 
 def resolve_path(project: Project, path: str) -> Path:
     """Relative paths in configs are relative to the project root (the folder holding configs/)."""
@@ -23,7 +26,25 @@ def resolve_path(project: Project, path: str) -> Path:
     return p if p.is_absolute() else (project.configs_dir.resolve().parent / p)
 
 
+def project_home(project: Project) -> Path:
+    """The project's working folder: $STRATAFLOW_HOME, else .strataflow next to configs/."""
+    return resolve_path(project, os.environ.get("STRATAFLOW_HOME") or DEFAULT_HOME)
+
+
+def spool_dir(project: Project) -> Path:
+    """Local spool of partitions before upload: under the project's home, not /tmp (see lake/spool.py)."""
+    if env := os.environ.get("STRATAFLOW_SPOOL_DIR"):
+        return Path(env)
+    return project_home(project) / "spool"
+
+
 def open_storage(project: Project) -> LakeStorage:
+    storage = _open_storage(project)
+    storage.spool_dir = spool_dir(project)
+    return storage
+
+
+def _open_storage(project: Project) -> LakeStorage:
     lake = project.environment.lake
     if isinstance(lake, LocalLakeConfig):
         return LakeStorage.local(resolve_path(project, lake.path))
@@ -64,7 +85,7 @@ def open_warehouse(project: Project) -> Warehouse:
     if isinstance(wh, DuckDBWarehouseConfig):
         path = resolve_path(project, wh.path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        return DuckDBWarehouse(str(path))
+        return DuckDBWarehouse(str(path), lock_timeout_s=wh.lock_timeout_s)
     if isinstance(wh, PostgresWarehouseConfig):
         return PostgresWarehouse(wh.conninfo())
     return SnowflakeWarehouse(wh.connect_kwargs())

@@ -26,9 +26,9 @@ def _project(configs: str | None, env: str | None) -> Project:
 
 
 def target_dir(project: Project) -> Path:
-    from strataflow.dbt_runtime import prepare_dbt_project
+    from strataflow.dbt_build import prepare_dbt_build
 
-    return prepare_dbt_project(project).parent
+    return prepare_dbt_build(project).manifest.parent
 
 
 @contextlib.contextmanager

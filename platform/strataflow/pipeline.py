@@ -82,7 +82,14 @@ def extract_partition(
 
     def spool_and_commit(name: str, columns: list[SourceColumn], watermark: str | None, window) -> CommitResult:
         spooled = spool_rows(
-            reader, table.name, columns, plan.order_by, watermark=watermark, window=window, timezone=timezone
+            reader,
+            table.name,
+            columns,
+            plan.order_by,
+            watermark=watermark,
+            window=window,
+            timezone=timezone,
+            spool_dir=storage.spool_dir,
         )
         try:
             return commit_partition(
@@ -129,7 +136,7 @@ def commit_src(
     data = std.data
     watermark = ref.config.output_name(ref.config.watermark) if ref.config.watermark else None
     bounds = pc.min_max(data.column(watermark)).as_py() if watermark and data.num_rows else {}
-    with Spool(data.schema) as spool:
+    with Spool(data.schema, root=storage.spool_dir) as spool:
         for batch in data.to_batches(max_chunksize=65_536):
             spool.write(batch)
         return commit_partition(

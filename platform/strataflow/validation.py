@@ -3,6 +3,7 @@ expectation suite names exists in the table's SRC form (source columns after ren
 
 from __future__ import annotations
 
+from strataflow.cli_errors import explain
 from strataflow.config import ConfigProblem, Project, TableRef
 from strataflow.config.expectations import column_problems as suite_column_problems
 from strataflow.config.source_check import column_problems, missing_table
@@ -13,21 +14,68 @@ from strataflow.transform.standardize import META_COLUMNS
 
 def src_columns(ref: TableRef, source_columns: list[str]) -> list[str]:
     renames = {name: cfg.rename for name, cfg in ref.config.columns.items() if cfg.rename}
-    return [*output_names(source_columns, renames).values(), *META_COLUMNS]
+    kept = [c for c in source_columns if c not in ref.config.excluded_columns()]
+    return [*output_names(kept, renames).values(), *META_COLUMNS]
 
 
-def check_sources(project: Project) -> list[ConfigProblem]:
+def check_sources(project: Project, *, raise_errors: bool = False) -> list[ConfigProblem]:
+    """Problems of every table against its live source; a source that cannot be reached is one problem
+    at its connection's key path (not a traceback, not one per table), unless raise_errors (--debug)."""
     problems: list[ConfigProblem] = []
     for source in project.registries:
         reader = open_reader(project, source)
-        for ref in (r for r in project.tables() if r.source == source):
+        refs = [r for r in project.tables() if r.source == source]
+        for ref in refs:
             try:
                 columns = [c.name for c in reader.columns(ref.name)]
             except LookupError as error:
                 problems.append(missing_table(ref, error))
                 continue
+            except Exception as error:
+                if raise_errors:
+                    raise
+                problems.append(_unreachable(project, source, error))
+                break
             problems.extend(column_problems(ref, columns))
             if (ref.source, ref.name) in project.suites:
                 suite = project.suites[(ref.source, ref.name)]
                 problems.extend(suite_column_problems(suite, src_columns(ref, columns), f"src.{ref.warehouse_table}"))
+    return problems
+
+
+def _unreachable(project: Project, source: str, error: Exception) -> ConfigProblem:
+    explained = explain(error, "validate")
+    return ConfigProblem(
+        project.configs_dir / "platform.yaml",
+        f"environments.{project.env_name}.sources.{source}",
+        f"cannot read source {source!r}: {explained.what}",
+        explained.fix,
+    )
+
+
+def suite_problems_from_lake(project: Project) -> list[ConfigProblem]:
+    """Suites against the SRC columns of each table's recorded schema baseline (the code location's check:
+    no source connection, one small read per table; tables never extracted are checked by validate)."""
+    from strataflow.connections import open_storage
+    from strataflow.quality.contracts import read_baseline
+    from strataflow.transform import src_schema
+
+    if not project.suites:
+        return []
+    try:
+        storage = open_storage(project)
+    except Exception:  # an unreachable lake must not stop the code location from loading
+        return []
+    problems: list[ConfigProblem] = []
+    for ref in project.tables():
+        suite = project.suites.get((ref.source, ref.name))
+        if suite is None:
+            continue
+        try:
+            baseline = read_baseline(storage, ref)
+        except Exception:
+            return problems
+        if baseline is not None:
+            columns = src_schema(baseline, ref.config).names
+            problems.extend(suite_column_problems(suite, columns, f"src.{ref.warehouse_table}"))
     return problems

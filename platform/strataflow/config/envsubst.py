@@ -17,6 +17,12 @@ def has_env_reference(value: object) -> bool:
     return isinstance(value, str) and bool(_REF.search(value))
 
 
+def is_single_env_reference(value: object) -> bool:
+    """True for exactly one `${VAR}` / `${VAR:-default}` and nothing around it: a secret field written
+    as `Lit3ral${X:-}` holds a literal secret, whatever reference sits next to it."""
+    return isinstance(value, str) and bool(_REF.fullmatch(value.strip()))
+
+
 def substitute(
     value: Any, file: Path | str, path: tuple[str | int, ...] = (), env: Mapping[str, str] | None = None
 ) -> Any:

@@ -28,3 +28,14 @@ def quote_identifier(name: str, dialect: str) -> str:
     """Validate, then quote for the dialect (belt and braces: validation already excludes quotes)."""
     quote = _QUOTES[dialect]
     return f"{quote}{check_identifier(name)}{quote}"
+
+
+def quote_source_column(name: str, dialect: str) -> str:
+    """Quote a column name read from the source's catalog, escaping the quote character.
+
+    Safe identifiers are quoted as usual; other names (spaces, dashes, accents) are only allowed when
+    the registry renames or excludes them, and are escaped by doubling the quote character."""
+    if not isinstance(name, str) or not name or any(ord(ch) < 32 for ch in name):
+        raise ValueError(f"column name {name!r} cannot be quoted: it is empty or holds control characters")
+    quote = _QUOTES[dialect]
+    return f"{quote}{name.replace(quote, quote * 2)}{quote}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from strataflow.config.envsubst import has_env_reference, substitute
+from strataflow.config.envsubst import is_single_env_reference, substitute
 from strataflow.config.errors import ConfigError, ConfigProblem, format_key_path
 from strataflow.config.expectations import Suite, default_suite, load_suite
 from strataflow.config.models import (
@@ -23,7 +24,9 @@ from strataflow.config.models import (
 )
 
 M = TypeVar("M", bound=BaseModel)
-SECRET_KEYS = frozenset({"password", "secret_access_key", "access_key_id", "pii_salt", "url"})
+SECRET_KEYS = frozenset(
+    {"password", "secret_access_key", "access_key_id", "pii_salt", "url", "token", "api_key", "private_key"}
+)
 _PACKAGE_CONFIGS = Path(__file__).resolve().parents[3] / "configs"
 
 
@@ -167,11 +170,33 @@ def _load_registry(file: Path) -> SourceRegistry:
         defaults = raw.get("defaults") or {}
         if not isinstance(defaults, dict):
             raise ConfigError.single(file, "defaults", "must be a mapping", "write defaults as key: value pairs")
-        raw = {
-            **raw,
-            "tables": [{**defaults, **t} if isinstance(t, dict) else t for t in raw["tables"]],
-        }
+        tables = raw["tables"]
+        raw = {**raw, "tables": [{**defaults, **t} if isinstance(t, dict) else t for t in tables]}
+        try:
+            return _validate(SourceRegistry, raw, file)
+        except ConfigError as err:
+            raise ConfigError(_blame_defaults(err.problems, defaults, tables)) from None
     return _validate(SourceRegistry, raw, file)
+
+
+def _blame_defaults(problems: list[ConfigProblem], defaults: dict, tables: list) -> list[ConfigProblem]:
+    """A bad value under defaults: is reported once, at defaults.<key>, not once per table inheriting it."""
+    out: list[ConfigProblem] = []
+    seen: set[tuple[str, str]] = set()
+    for problem in problems:
+        match = _TABLE_KEY.match(problem.key_path)
+        if match:
+            index, key, rest = int(match.group(1)), match.group(2), match.group(3)
+            entry = tables[index] if index < len(tables) else None
+            if key in defaults and isinstance(entry, dict) and key not in entry:
+                problem = ConfigProblem(problem.file, f"defaults.{key}{rest}", problem.problem, problem.fix)
+        if (problem.key_path, problem.problem) not in seen:
+            seen.add((problem.key_path, problem.problem))
+            out.append(problem)
+    return out
+
+
+_TABLE_KEY = re.compile(r"^tables\[(\d+)\]\.([^.\[]+)(.*)$")
 
 
 def _read_yaml(file: Path) -> Any:
@@ -195,11 +220,12 @@ def _reject_literal_secrets(node: Any, file: Path, path: tuple[str | int, ...]) 
     if isinstance(node, dict):
         for key, value in node.items():
             here = (*path, key)
-            if key in SECRET_KEYS and isinstance(value, str) and value and not has_env_reference(value):
+            if key in SECRET_KEYS and isinstance(value, str) and value and not is_single_env_reference(value):
                 raise ConfigError.single(
                     file,
                     format_key_path(here),
-                    "secrets must not be written in config files",
+                    "secrets must not be written in config files (the value must be one ${VAR} reference, "
+                    "with nothing written around it)",
                     f"write {key}: ${{SOME_ENV_VAR}} and export that variable",
                 )
             _reject_literal_secrets(value, file, here)

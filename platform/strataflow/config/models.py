@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
-from strataflow.config.identifiers import check_identifier
+from strataflow.config.identifiers import check_identifier, is_safe_identifier
 
 LoadType = Literal["full", "incremental", "scd1", "scd2", "cdc"]
 MERGE_LOAD_TYPES: frozenset[str] = frozenset({"incremental", "scd1", "scd2", "cdc"})
@@ -38,11 +38,63 @@ def _identifier(value: str) -> str:
 # ---------------------------------------------------------------- source table registry
 
 
+# Dagster's rules for owners and tags, checked here so a bad value fails `strataflow validate`
+# with the file and key path instead of failing the code location load.
+_OWNER_RE = re.compile(r"^(team:[A-Za-z0-9_.-]+|[^@\s]+@[^@\s]+\.[^@\s]+)$")
+_TAG_RE = re.compile(r"^[A-Za-z0-9_.-]{1,63}$")
+_TAG_VALUE_RE = re.compile(r"^[A-Za-z0-9_.-]{0,63}$")
+
+
+def _owners(value: list[str]) -> list[str]:
+    for owner in value:
+        if not _OWNER_RE.match(owner):
+            raise ValueError(f"owner {owner!r} must be an e-mail address or team:<name>")
+    return value
+
+
+def _tags(value: object) -> object:
+    """YAML `tags: {pii: }` gives None: a tag without a value. Numbers and booleans become text."""
+    if not isinstance(value, dict):
+        return value
+    tags = {str(k): "" if v is None else str(v).lower() if isinstance(v, bool) else str(v) for k, v in value.items()}
+    for key, tag in tags.items():
+        if not _TAG_RE.match(key) or not _TAG_VALUE_RE.match(tag):
+            raise ValueError(
+                f"tag {key}: {tag!r} must use letters, digits, '_', '-' or '.' (at most 63 characters each)"
+            )
+    return tags
+
+
+class Documented(StrictModel):
+    """What the Dagster UI shows of a source or table: a description, owners and tags."""
+
+    description: str | None = None
+    owners: list[str] = Field(default_factory=list)
+    tags: dict[str, str] = Field(default_factory=dict)
+
+    _check_owners = field_validator("owners")(_owners)
+    _check_tags = field_validator("tags", mode="before")(_tags)
+
+
 class ColumnConfig(StrictModel):
+    """Per-column options. `zero_dates`: what to do with MySQL zero dates ('0000-00-00') in this
+    DATE/DATETIME column: `error` (default: the run fails naming the column and a key) or `null`
+    (`zero_dates: null` in YAML) to read them as NULL. `exclude: true` leaves the column out of the
+    extract (e.g. a column whose name is no safe identifier, or that must never reach the lake)."""
+
     rename: str | None = None
     type: str | None = None
+    trim: bool | None = None  # strip leading/trailing whitespace in SRC; None -> the table's `trim`
+    description: str | None = None  # shared by the data dictionary, the dbt sources and the Dagster assets
+    zero_dates: Literal["error", "null"] = "error"
+    exclude: bool = False
 
     _check_rename = field_validator("rename")(lambda v: v if v is None else _identifier(v))
+
+    @field_validator("zero_dates", mode="before")
+    @classmethod
+    def _yaml_null(cls, value: object) -> object:
+        return "null" if value is None else value
 
     @field_validator("type")
     @classmethod
@@ -85,7 +137,7 @@ class FreshnessConfig(StrictModel):
         return parse_duration(self.max_lag)
 
 
-class TableConfig(StrictModel):
+class TableConfig(Documented):
     name: str
     load_type: LoadType
     primary_key: list[str] = Field(default_factory=list)
@@ -96,6 +148,10 @@ class TableConfig(StrictModel):
     partitioning: PartitioningConfig
     columns: dict[str, ColumnConfig] = Field(default_factory=dict)
     pii: list[str] = Field(default_factory=list)
+    # Strip leading/trailing whitespace from strings in SRC (per source via defaults:, per column via
+    # columns.<c>.trim). On by default: keys and codes padded by a source application otherwise fail joins
+    # and uniqueness; set it false for free text whose whitespace is content.
+    trim: bool = True
     # evolve: source column changes flow through (and are recorded); freeze: any change fails the extract
     schema_contract: Literal["evolve", "freeze"] = "evolve"
     freshness: FreshnessConfig | None = None
@@ -108,8 +164,17 @@ class TableConfig(StrictModel):
     @field_validator("columns")
     @classmethod
     def _column_names(cls, value: dict[str, ColumnConfig]) -> dict[str, ColumnConfig]:
-        for name in value:
-            _identifier(name)
+        """A source column whose name is no safe identifier may be named here only to rename or exclude it."""
+        for name, cfg in value.items():
+            if is_safe_identifier(name):
+                continue
+            if not name or any(ord(ch) < 32 for ch in name):
+                raise ValueError(f"column name {name!r} is empty or holds control characters")
+            if not (cfg.rename or cfg.exclude):
+                raise ValueError(
+                    f"source column {name!r} is not a safe identifier: give it `rename: <plain_name>` "
+                    "or `exclude: true`"
+                )
         return value
 
     @model_validator(mode="after")
@@ -126,7 +191,21 @@ class TableConfig(StrictModel):
             )
         if self.detect_hard_deletes and self.load_type != "cdc":
             raise ValueError("detect_hard_deletes only applies to load_type: cdc")
+        excluded = self.excluded_columns()
+        for where, column in self.referenced_columns().items():
+            if column in excluded and not where.startswith("columns."):
+                raise ValueError(f"column {column!r} is excluded (columns.{column}.exclude) but used as {where}")
         return self
+
+    def trims(self, column: str) -> bool:
+        cfg = self.columns.get(column)
+        return self.trim if cfg is None or cfg.trim is None else cfg.trim
+
+    def excluded_columns(self) -> set[str]:
+        return {name for name, cfg in self.columns.items() if cfg.exclude}
+
+    def zero_dates_as_null(self) -> set[str]:
+        return {name for name, cfg in self.columns.items() if cfg.zero_dates == "null"}
 
     def output_name(self, column: str) -> str:
         """The SRC name of a source column (after rename)."""
@@ -151,7 +230,10 @@ class TableConfig(StrictModel):
         return refs
 
 
-class SourceRegistry(StrictModel):
+class SourceRegistry(Documented):
+    """`description`, `owners` and `tags` at the top describe the source; owners and tags also apply to
+    each of its tables (a table's own owners replace them, its tags are added)."""
+
     defaults: dict[str, object] = Field(default_factory=dict)
     tables: list[TableConfig]
 
@@ -214,8 +296,12 @@ LakeConnection = Annotated[LocalLakeConfig | S3LakeConfig, Field(discriminator="
 
 
 class DuckDBWarehouseConfig(StrictModel):
+    """`lock_timeout_s`: how long a load waits for another process holding the DuckDB file (one writer
+    at a time) before it fails with a clear message."""
+
     kind: Literal["duckdb"]
     path: str
+    lock_timeout_s: float = Field(default=300.0, ge=0)
 
 
 class PostgresWarehouseConfig(StrictModel):

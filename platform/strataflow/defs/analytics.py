@@ -43,10 +43,10 @@ def with_metric_metadata(dbt: AssetsDefinition, manifest: Path) -> AssetsDefinit
     return dbt.map_asset_specs(attach)
 
 
-def exposure_specs(manifest: Path, dbt: AssetsDefinition) -> list[AssetSpec]:
+def exposure_specs(manifest: Path, dbt: list[AssetsDefinition]) -> list[AssetSpec]:
     """One external asset per dbt exposure, downstream of the models it depends on."""
     doc = json.loads(manifest.read_text())
-    key_by_model = {key.path[-1]: key for key in dbt.keys}
+    key_by_model = {key.path[-1]: key for part in dbt for key in part.keys}
 
     def asset_name(unique_id: str) -> str:  # as StrataflowDbtTranslator names a (versioned) model
         node = doc.get("nodes", {}).get(unique_id, {})

@@ -1,56 +1,38 @@
 """The dbt project as Dagster assets: layers as key prefixes and groups, sources mapped to SRC assets,
-dbt tests as asset checks (error severity blocks), the partition window passed to the window vars."""
+dbt tests as asset checks (error severity blocks), the partition window passed to the window vars.
 
-from collections.abc import Iterator, Mapping
+Two definitions (see strataflow.dbt_partitioning): `strataflow_dbt` holds the partitioned models, with a
+single-run backfill policy so a backfill of N days runs dbt once over the whole range (RAW and SRC stay one
+partition per run); `strataflow_dbt_full` holds the models rebuilt in full, unpartitioned, built once after
+them."""
+
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from dagster import (
-    AssetExecutionContext,
-    AssetKey,
-    AssetsDefinition,
-    AutomationCondition,
-    Config,
-    PartitionsDefinition,
-)
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster import AssetExecutionContext, AssetsDefinition, BackfillPolicy, Config, PartitionsDefinition
+from dagster_dbt import DbtCliResource, dbt_assets
 
 from strataflow.config import Project
-from strataflow.dbt_runtime import dbt_environment, dbt_executable
-from strataflow.defs.automation import downstream_condition
-from strataflow.defs.lake_assets import ONE_PARTITION_PER_RUN
+from strataflow.dbt_partitioning import split_manifest
+from strataflow.dbt_runtime import dbt_dir, dbt_environment, dbt_executable
+from strataflow.defs.dbt_metadata import stream_with_table_metadata
+from strataflow.defs.dbt_translator import StrataflowDbtTranslator
 
-LAYERS = ("vin", "vlt", "ain", "ana", "mrt")
+PARTITIONED_DBT = "strataflow_dbt"
+FULL_DBT = "strataflow_dbt_full"
+# Tests run with the part that builds the model they are attached to, once all their parents are built:
+# with dbt's default (eager), a relationships test of a mart would also run in the partitioned run, before
+# the mart exists. STRATAFLOW_TABLE_METADATA: the post-hook logs column types and row counts
+# (defs/dbt_metadata.py).
+DBT_STEP_ENV = {"DBT_INDIRECT_SELECTION": "buildable", "STRATAFLOW_TABLE_METADATA": "1"}
 
 
 class DbtRunConfig(Config):
     """Run config of the dbt step: `full_refresh: true` rebuilds incremental models from scratch."""
 
     full_refresh: bool = False
-
-
-class StrataflowDbtTranslator(DagsterDbtTranslator):
-    """Models are keyed [<layer>, <model>] (their folder), so the UI reads the layers left to right."""
-
-    def __init__(self) -> None:
-        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
-
-    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
-        fqn = dbt_resource_props.get("fqn", [])
-        if dbt_resource_props["resource_type"] in ("model", "snapshot", "seed") and len(fqn) > 2:
-            name, version = dbt_resource_props["name"], dbt_resource_props.get("version")
-            if version is not None and str(version) != str(dbt_resource_props.get("latest_version")):
-                name = f"{name}_v{version}"  # an older version of a versioned model: its own asset
-            return AssetKey([fqn[1], name])
-        return super().get_asset_key(dbt_resource_props)
-
-    def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> AutomationCondition | None:
-        return downstream_condition()
-
-    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        fqn = dbt_resource_props.get("fqn", [])
-        return fqn[1] if len(fqn) > 2 and fqn[1] in LAYERS else super().get_group_name(dbt_resource_props)
 
 
 def partition_window_env(context: AssetExecutionContext, lookback_days: int) -> dict[str, str]:
@@ -78,23 +60,39 @@ def lookback_days(project: Project) -> int:
 
 def build_dbt_assets(
     project: Project, manifest: Path, partitions_def: PartitionsDefinition, pool: str | None = None
-) -> AssetsDefinition:
+) -> list[AssetsDefinition]:
+    """[partitioned part, full-rebuild part], leaving out a part without models (a registry whose sources
+    no model reads yet has neither)."""
     lookback = lookback_days(project)
+    split = split_manifest(manifest)
 
     @dbt_assets(
         manifest=manifest,
-        dagster_dbt_translator=StrataflowDbtTranslator(),
+        select=split.select("partitioned"),
+        dagster_dbt_translator=StrataflowDbtTranslator(dbt_dir()),
         partitions_def=partitions_def,
-        name="strataflow_dbt",
-        backfill_policy=ONE_PARTITION_PER_RUN,
+        name=PARTITIONED_DBT,
+        backfill_policy=BackfillPolicy.single_run(),
         pool=pool,
     )
     def _dbt(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig) -> Iterator[Any]:
         args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
-        with dbt_environment(project, partition_window_env(context, lookback)):
-            yield from dbt.cli(args, context=context).stream()
+        with dbt_environment(project, {**partition_window_env(context, lookback), **DBT_STEP_ENV}):
+            yield from stream_with_table_metadata(dbt.cli(args, context=context))
 
-    return _dbt
+    @dbt_assets(
+        manifest=manifest,
+        select=split.select("full"),
+        dagster_dbt_translator=StrataflowDbtTranslator(dbt_dir()),
+        name=FULL_DBT,
+        pool=pool,
+    )
+    def _dbt_full(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig) -> Iterator[Any]:
+        args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
+        with dbt_environment(project, DBT_STEP_ENV):
+            yield from stream_with_table_metadata(dbt.cli(args, context=context))
+
+    return [d for d, models in ((_dbt, split.partitioned), (_dbt_full, split.full)) if models]
 
 
 def dbt_resource(project: Project, project_dir: Path) -> DbtCliResource:

@@ -19,6 +19,7 @@ from dagster import (
 
 from strataflow import connections
 from strataflow.config import TableRef
+from strataflow.defs.catalog import table_metadata
 from strataflow.defs.metadata import commit_metadata
 from strataflow.defs.partitions import partitions_for
 from strataflow.defs.quality import (
@@ -29,6 +30,7 @@ from strataflow.defs.quality import (
 )
 from strataflow.defs.resources import StrataflowResource
 from strataflow.lake import partition_prefix
+from strataflow.lake.schema import committed_schema
 from strataflow.pipeline import (
     extract_partition,
     reconcile_partition,
@@ -56,7 +58,13 @@ def _describe(ref: TableRef) -> dict[str, str]:
         "primary_key": ", ".join(cfg.primary_key) or "(none)",
         "watermark": cfg.watermark or "(none)",
         "config_file": str(ref.file),
+        **{f"column_description/{cfg.output_name(c)}": d.description for c, d in cfg.columns.items() if d.description},
     }
+
+
+def _with_registry_description(ref: TableRef, what: str) -> str:
+    """The registry's table description (shared with the data dictionary and dbt sources) leads."""
+    return f"{ref.config.description}\n\n{what}" if ref.config.description else what
 
 
 def build_raw_asset(ref: TableRef) -> AssetsDefinition:
@@ -67,7 +75,9 @@ def build_raw_asset(ref: TableRef) -> AssetsDefinition:
         partitions_def=partitions_for(cfg.partitioning),
         group_name=f"raw_{ref.source}",
         kinds={"mysql", "parquet"},
-        description=f"Rows of {ref.source}.{cfg.name} exactly as extracted ({cfg.load_type}).",
+        description=_with_registry_description(
+            ref, f"Rows of {ref.source}.{cfg.name} exactly as extracted ({cfg.load_type})."
+        ),
         metadata=_describe(ref),
         retry_policy=RetryPolicy(max_retries=1, delay=5, backoff=Backoff.EXPONENTIAL),
         backfill_policy=ONE_PARTITION_PER_RUN,
@@ -99,6 +109,7 @@ def build_raw_asset(ref: TableRef) -> AssetsDefinition:
             lake_uri=storage.uri(prefix),
         )
         metadata["rows_in"] = manifest.rows
+        metadata.update(table_metadata(ref, "raw", committed_schema(storage, prefix, manifest), manifest.rows))
         if result.window:
             metadata["window_start"] = result.window.start.isoformat()
             metadata["window_end"] = result.window.end.isoformat()
@@ -140,10 +151,11 @@ def build_src_asset(
         partitions_def=partitions_for(cfg.partitioning),
         group_name=f"src_{ref.source}",
         kinds={"polars", "parquet"},
-        description=(
+        description=_with_registry_description(
+            ref,
             f"{ref.source}.{cfg.name} standardized: snake_case, typed, trimmed, UTC, deduplicated by key, "
             f"PII masked, with _batch_id/_partition/_loaded_at/_op; validated by its expectation suite, then "
-            f"in the lake and in src.{ref.warehouse_table}."
+            f"in the lake and in src.{ref.warehouse_table}.",
         ),
         metadata=_describe(ref),
         backfill_policy=ONE_PARTITION_PER_RUN,
@@ -157,7 +169,7 @@ def build_src_asset(
     def _src(context: AssetExecutionContext, strataflow: StrataflowResource) -> Iterator[Any]:
         project = strataflow.project
         storage = strataflow.storage()
-        with connections.open_warehouse(project) as warehouse:
+        with strataflow.warehouse() as warehouse:
             outcome = standardize_validate_load(
                 storage,
                 warehouse,
@@ -203,6 +215,7 @@ def build_src_asset(
             duration_s=outcome.duration_s,
             lake_uri=storage.uri(prefix),
         )
+        metadata.update(table_metadata(ref, "src", outcome.standardized.data.schema, manifest.rows))
         loaded = outcome.loaded
         metadata.update(
             rows_in=outcome.standardized.rows_in,

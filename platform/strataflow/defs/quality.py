@@ -1,5 +1,5 @@
-"""Dagster side of the quality gate: the SRC asset's blocking `quality` check and its metadata, the
-condition that keeps automation off downstream assets until the check passes."""
+"""Dagster side of the quality gate: the SRC asset's blocking `quality` check, its reconciliation check and
+their metadata. (Automation waits for upstream blocking checks: defs/automation.py.)"""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from dagster import (
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetKey,
-    AutomationCondition,
     MetadataValue,
 )
 
@@ -51,12 +50,6 @@ def quality_check_spec(key: AssetKey, suite_origin: str) -> AssetCheckSpec:
         description=f"Great Expectations suite ({suite_origin}) on each SRC partition before it reaches the "
         "warehouse; an `error` expectation that fails keeps the partition out and blocks downstream assets.",
     )
-
-
-def gated(condition: AutomationCondition | None = None) -> AutomationCondition:
-    """`condition` (default eager) and every upstream blocking check passed: automation does not
-    materialize a dbt model from a partition whose SRC check failed until it passes."""
-    return (condition or AutomationCondition.eager()) & AutomationCondition.all_deps_blocking_checks_passed()
 
 
 def quality_check_result(key: AssetKey, report: ValidationReport) -> AssetCheckResult:

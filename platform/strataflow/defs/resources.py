@@ -5,25 +5,42 @@ from __future__ import annotations
 from functools import cached_property
 
 from dagster import ConfigurableResource
+from dagster_aws.s3 import S3Resource
+from dagster_snowflake import SnowflakeResource
 
 from strataflow import connections
 from strataflow.config import Project, load_project
+from strataflow.defs.connection_resources import s3_connection, snowflake_connect_kwargs
 from strataflow.extract import SourceReader
 from strataflow.lake import LakeStorage
+from strataflow.warehouse import SnowflakeWarehouse, Warehouse
 
 
 class StrataflowResource(ConfigurableResource):
-    """configs_dir / env default to STRATAFLOW_CONFIGS / STRATAFLOW_ENV (see strataflow.config)."""
+    """configs_dir / env default to STRATAFLOW_CONFIGS / STRATAFLOW_ENV (see strataflow.config).
+
+    `lake_s3` / `snowflake`: when the environment's lake is on S3 / its warehouse is Snowflake, the
+    dagster-aws and dagster-snowflake resources (built from the same config) supply the connection."""
 
     configs_dir: str | None = None
     env: str | None = None
+    lake_s3: S3Resource | None = None
+    snowflake: SnowflakeResource | None = None
 
     @cached_property
     def project(self) -> Project:
         return load_project(self.configs_dir, self.env)
 
     def storage(self) -> LakeStorage:
+        lake = self.project.environment.lake
+        if self.lake_s3 is not None and lake.kind == "s3":
+            return LakeStorage.s3(lake.bucket, lake.prefix, **s3_connection(self.lake_s3))
         return connections.open_storage(self.project)
+
+    def warehouse(self) -> Warehouse:
+        if self.snowflake is not None and self.project.environment.warehouse.kind == "snowflake":
+            return SnowflakeWarehouse(snowflake_connect_kwargs(self.snowflake))
+        return connections.open_warehouse(self.project)
 
     def reader(self, source: str) -> SourceReader:
         return connections.open_reader(self.project, source)

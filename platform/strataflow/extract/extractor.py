@@ -7,14 +7,16 @@ writes to the lake.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from strataflow.config.loader import TableRef
+from strataflow.config.models import TableConfig
 from strataflow.config.partitions import Window, partition_window
 from strataflow.config.source_check import require_columns
 from strataflow.extract.reader import SourceReader
@@ -72,6 +74,7 @@ def plan_extract(
     what = f"extract {ref.source}.{table.name} partition {partition}"
     columns = with_retries(lambda: reader.columns(table.name), what=what, attempts=attempts, base_delay=base_delay)
     require_columns(ref, [c.name for c in columns])
+    columns = _apply_column_options(table, columns)
     window = None if table.load_type == "full" else partition_window(partition, table.partitioning.grain)
     return ExtractPlan(
         columns=columns,
@@ -79,6 +82,12 @@ def plan_extract(
         source_window=window.in_timezone(timezone) if window else None,
         order_by=table.primary_key or [columns[0].name],
     )
+
+
+def _apply_column_options(table: TableConfig, columns: list[SourceColumn]) -> list[SourceColumn]:
+    """Leave excluded columns out; mark the columns whose zero dates are read as NULL."""
+    excluded, zero_null = table.excluded_columns(), table.zero_dates_as_null()
+    return [replace(c, zero_dates_as_null=c.name in zero_null) for c in columns if c.name not in excluded]
 
 
 @dataclass
@@ -103,10 +112,12 @@ def spool_rows(
     watermark: str | None,
     window: tuple[datetime, datetime] | None,
     timezone: str,
+    spool_dir: Path | None = None,
 ) -> SpooledExtract:
-    """Stream the rows into zstd Parquet parts in a local temp folder, in bounded memory."""
+    """Stream the rows into zstd Parquet parts in a local folder (spool_dir: the project home's spool,
+    see lake/spool.py), in bounded memory."""
     marks = WatermarkRange(watermark, timezone)
-    spool = Spool(arrow_schema(columns))
+    spool = Spool(arrow_schema(columns), root=spool_dir)
     try:
         for batch in reader.stream(table, columns, order_by, watermark, window):
             marks.update(batch)

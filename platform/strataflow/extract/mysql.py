@@ -10,9 +10,16 @@ import connectorx as cx
 import pyarrow as pa
 import pymysql
 
+from strataflow.config.identifiers import quote_identifier, quote_source_column
 from strataflow.extract.query import count_sql, select_sql
 from strataflow.extract.reader import DEFAULT_BATCH_ROWS, conform
+from strataflow.extract.retry import SourceReadError, is_panic
 from strataflow.extract.types import SourceColumn, arrow_schema, arrow_type_for
+
+
+class ZeroDateError(ValueError):
+    """A DATE/DATETIME column holds MySQL's zero date, which has no Arrow (or calendar) equivalent."""
+
 
 _COLUMNS_SQL = """
 SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, NUMERIC_PRECISION, NUMERIC_SCALE, IS_NULLABLE
@@ -81,11 +88,45 @@ class MySQLReader:
     ) -> Iterator[pa.RecordBatch]:
         schema = arrow_schema(columns)
         wide = frozenset(c.name for c in columns if _beyond_connectorx_decimal(c.arrow_type))
-        sql = select_sql("mysql", table, [c.name for c in columns], order_by, watermark, window, wide)
-        reader = cx.read_sql(self.url, sql, return_type="arrow_stream", batch_size=self.batch_rows)
-        for batch in reader:
-            if batch.num_rows:
-                yield conform(batch, schema)
+        zero_null = frozenset(c.name for c in columns if c.zero_dates_as_null)
+        sql = select_sql("mysql", table, [c.name for c in columns], order_by, watermark, window, wide, zero_null)
+        try:
+            reader = cx.read_sql(self.url, sql, return_type="arrow_stream", batch_size=self.batch_rows)
+            for batch in reader:
+                if batch.num_rows:
+                    yield conform(batch, schema)
+        except (KeyboardInterrupt, SystemExit, GeneratorExit):
+            raise
+        except BaseException as error:
+            # connectorx reports a killed query, a dropped connection or an undecodable value as a Rust
+            # panic (a BaseException): turn it into an ordinary exception naming the table.
+            if not is_panic(error):
+                raise
+            if "couldn't convert the value" in str(error).lower():
+                self._raise_if_zero_dates(table, columns, order_by)
+            raise SourceReadError(f"reading MySQL table {table!r} failed: {error}") from error
+
+    def _raise_if_zero_dates(self, table: str, columns: list[SourceColumn], key: list[str]) -> None:
+        """Name the column holding zero dates and one key where it does, with the registry fix."""
+        dated = (pa.types.is_date, pa.types.is_timestamp)
+        candidates = [c for c in columns if not c.zero_dates_as_null and any(t(c.arrow_type) for t in dated)]
+        with self._connect() as conn, conn.cursor() as cur:
+            for column in candidates:
+                col = quote_source_column(column.name, "mysql")
+                keys = ", ".join(quote_source_column(k, "mysql") for k in key)
+                cur.execute(
+                    f"SELECT {keys}, CAST({col} AS CHAR) FROM {quote_identifier(table, 'mysql')} "
+                    f"WHERE MONTH({col}) = 0 OR DAYOFMONTH({col}) = 0 LIMIT 1"
+                )
+                row = cur.fetchone()
+                if row is None:
+                    continue
+                sample = ", ".join(f"{k}={v!r}" for k, v in zip(key, row[:-1], strict=True))
+                raise ZeroDateError(
+                    f"MySQL table {table!r}, column {column.name!r} holds the zero date {row[-1]!r} (e.g. at "
+                    f"{sample}), which is no valid date. Fix the source rows, or read such values as NULL with "
+                    f"`columns: {{{column.name}: {{zero_dates: null}}}}` in the table's registry entry"
+                )
 
 
 def _beyond_connectorx_decimal(arrow_type: pa.DataType) -> bool:

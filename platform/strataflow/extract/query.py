@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from strataflow.config.identifiers import quote_identifier
+from strataflow.config.identifiers import quote_identifier, quote_source_column
 
 _TEXT = {"mysql": "CHAR", "sqlite": "TEXT"}
 
@@ -21,10 +21,24 @@ def select_sql(
     watermark: str | None = None,
     window: tuple[datetime, datetime] | None = None,
     as_text: frozenset[str] = frozenset(),
+    zero_dates_as_null: frozenset[str] = frozenset(),
 ) -> str:
-    """as_text: columns read as their text form (values the driver cannot decode exactly)."""
+    """as_text: columns read as their text form (values the driver cannot decode exactly);
+    zero_dates_as_null: MySQL date/datetime columns whose zero dates are read as NULL.
+
+    Column names come from the source's catalog, and may be any name the source allows (the registry
+    must rename or exclude the unsafe ones, see source_check.py): they are quoted with escaping."""
     q = lambda name: quote_identifier(name, dialect)  # noqa: E731
-    select = [f"CAST({q(c)} AS {_TEXT[dialect]}) AS {q(c)}" if c in as_text else q(c) for c in columns]
+    qc = lambda name: quote_source_column(name, dialect)  # noqa: E731
+    select = []
+    for c in columns:
+        if c in as_text:
+            select.append(f"CAST({qc(c)} AS {_TEXT[dialect]}) AS {qc(c)}")
+        elif c in zero_dates_as_null and dialect == "mysql":
+            zero = f"MONTH({qc(c)}) = 0 OR DAYOFMONTH({qc(c)}) = 0"
+            select.append(f"CASE WHEN {zero} THEN NULL ELSE {qc(c)} END AS {qc(c)}")
+        else:
+            select.append(qc(c))
     sql = f"SELECT {', '.join(select)} FROM {q(table)}"
     if window is not None:
         if watermark is None:
@@ -32,7 +46,7 @@ def select_sql(
         lo, hi = window
         sql += f" WHERE {q(watermark)} >= {_literal(lo)} AND {q(watermark)} < {_literal(hi)}"
     if order_by:
-        sql += " ORDER BY " + ", ".join(q(c) for c in order_by)
+        sql += " ORDER BY " + ", ".join(qc(c) for c in order_by)
     return sql
 
 

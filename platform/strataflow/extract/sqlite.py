@@ -26,8 +26,8 @@ class SQLiteReader:
     def _connect(self) -> sqlite3.Connection:
         if not self.path.exists():
             raise FileNotFoundError(
-                f"SQLite source {self.path} does not exist; create it with `strataflow demo --setup-only` "
-                "or point the source path at an existing file"
+                f"SQLite source {self.path} does not exist; create the demo shop there with "
+                f"`strataflow demo-source --sqlite {self.path}`, or point the source's path at an existing file"
             )
         return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
 

@@ -14,6 +14,7 @@ class SourceColumn:
     source_type: str  # as declared, e.g. "decimal(12,2)" or "bigint unsigned"
     arrow_type: pa.DataType
     nullable: bool
+    zero_dates_as_null: bool = False  # MySQL zero dates ('0000-00-00', '2024-00-10') are read as NULL
 
 
 class UnsupportedTypeError(ValueError):

@@ -11,16 +11,19 @@ from strataflow.lake.partition import (
     read_committed,
     read_manifest,
 )
-from strataflow.lake.storage import LakeStorage
+from strataflow.lake.spool import clean_stale_spools
+from strataflow.lake.storage import SWEEP_GRACE_S, LakeStorage
 
 __all__ = [
     "KEYS_SUFFIX",
     "MANIFEST_NAME",
+    "SWEEP_GRACE_S",
     "CommitResult",
     "DataFile",
     "LakeStorage",
     "Manifest",
     "Spool",
+    "clean_stale_spools",
     "commit_partition",
     "committed_batches",
     "partition_prefix",

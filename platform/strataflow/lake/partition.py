@@ -1,117 +1,62 @@
 """Atomic, idempotent partition commits: data files first, manifest last, leftovers swept after.
 
-A partition's files are named after a content-addressed batch id, so re-running a partition on
-unchanged data reproduces the same names and bytes (and leaves the committed partition untouched),
-while changed data gets new names: the committed files are never overwritten before the new
-manifest replaces the old one.
+A partition's batch id is content-addressed, so re-running a partition on unchanged data finds the
+committed manifest already holds it and changes nothing. Changed data is uploaded under names no
+other commit uses (batch id + a per-commit token), so committed files are never overwritten.
+
+Two writers may commit the same partition at once (a retry overlapping a stuck run, a backfill
+overlapping the schedule). The last manifest written wins, and the lake stays readable because a
+commit never deletes a file another writer's manifest may name:
+- the sweep keeps every file the manifest *current at sweep time* names, and deletes other files
+  only when they are older than a grace period (`LakeStorage.sweep_grace_s`, default 6 h): a file
+  that young may belong to a commit still in flight, whose manifest is not written yet;
+- a commit whose uploads took longer than half the grace period re-uploads its files (fresh
+  timestamps) before writing its manifest, so no manifest ever names a file old enough to sweep.
+Readers that find a file gone re-read the manifest (it was replaced meanwhile) and start over.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import tempfile
-from collections.abc import Iterable, Iterator
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+from typing import TypeVar
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from strataflow.lake.manifest import MANIFEST_NAME, DataFile, Manifest
+from strataflow.lake.spool import PARQUET_OPTIONS, ROWS_PER_FILE, Spool, SpooledFile
 from strataflow.lake.storage import LakeStorage
 
-ROWS_PER_FILE = 1_000_000
+__all__ = [
+    "KEYS_SUFFIX",
+    "PARQUET_OPTIONS",
+    "ROWS_PER_FILE",
+    "CommitResult",
+    "Spool",
+    "SpooledFile",
+    "commit_partition",
+    "committed_batches",
+    "content_batch_id",
+    "partition_prefix",
+    "read_committed",
+    "read_manifest",
+]
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+READ_ATTEMPTS = 3
 KEYS_SUFFIX = "_keys"  # raw/<source>/<table>/_keys: primary-key snapshots for hard-delete detection
-# A small dictionary page limit: high-cardinality columns (ids, timestamps, amounts) fall back to plain
-# encoding early instead of building a dictionary that is then abandoned (measured: -30% write CPU, -29% size).
-PARQUET_OPTIONS = {
-    "compression": "zstd",
-    "compression_level": 3,
-    "write_statistics": True,
-    "dictionary_pagesize_limit": 64 * 1024,
-}
 
 
 def partition_prefix(layer: str, source: str, table: str, partition: str) -> str:
     return f"{layer}/{source}/{table}/ingestion_date={partition}"
-
-
-@dataclass(frozen=True)
-class SpooledFile:
-    path: Path
-    rows: int
-    bytes: int
-    sha256: str
-
-
-class Spool:
-    """Writes record batches as zstd Parquet parts to a local temp folder, in bounded memory."""
-
-    def __init__(self, schema: pa.Schema, rows_per_file: int = ROWS_PER_FILE) -> None:
-        self.schema = schema
-        self.rows_per_file = rows_per_file
-        self._dir = tempfile.TemporaryDirectory(prefix="strataflow-spool-")
-        self._files: list[SpooledFile] = []
-        self._writer: pq.ParquetWriter | None = None
-        self._path: Path | None = None
-        self._rows_in_file = 0
-
-    def __enter__(self) -> Spool:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def write(self, batch: pa.RecordBatch) -> None:
-        offset = 0
-        while offset < batch.num_rows:
-            if self._writer is None:
-                self._open()
-            take = min(batch.num_rows - offset, self.rows_per_file - self._rows_in_file)
-            self._writer.write_batch(batch.slice(offset, take))  # type: ignore[union-attr]
-            self._rows_in_file += take
-            offset += take
-            if self._rows_in_file >= self.rows_per_file:
-                self._seal()
-
-    def write_all(self, batches: Iterable[pa.RecordBatch]) -> None:
-        for batch in batches:
-            self.write(batch)
-
-    def finish(self) -> list[SpooledFile]:
-        """Seal the open part; an empty result still gets one (empty) file so the schema is kept."""
-        if self._writer is None and not self._files:
-            self._open()
-        if self._writer is not None:
-            self._seal()
-        return list(self._files)
-
-    def close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
-        self._dir.cleanup()
-
-    def _open(self) -> None:
-        self._path = Path(self._dir.name) / f"part-{len(self._files)}.parquet"
-        self._writer = pq.ParquetWriter(self._path, self.schema, **PARQUET_OPTIONS)
-        self._rows_in_file = 0
-
-    def _seal(self) -> None:
-        assert self._writer is not None and self._path is not None
-        self._writer.close()
-        self._writer = None
-        path = self._path
-        self._files.append(SpooledFile(path, self._rows_in_file, path.stat().st_size, _sha256(path)))
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(8 * 1024 * 1024):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def content_batch_id(prefix: str, files: list[SpooledFile]) -> str:
@@ -147,15 +92,21 @@ def commit_partition(
     prefix = partition_prefix(layer, source, table, partition)
     batch_id = content_batch_id(prefix, files)
     previous = read_manifest(storage, prefix)
-    if previous is not None and previous.batch_id == batch_id:
+    if previous is not None and previous.batch_id == batch_id and _all_present(storage, prefix, previous):
         _sweep(storage, prefix, previous)
         return CommitResult(previous, changed=False)
 
-    data_files = []
-    for n, spooled in enumerate(files):
-        name = f"{batch_id}-{n}.parquet"
+    token = uuid.uuid4().hex[:12]
+    names = [f"{batch_id}-{token}-{n}.parquet" for n in range(len(files))]
+    uploads_started = time.monotonic()
+    for spooled, name in zip(files, names, strict=True):
         storage.upload(spooled.path, f"{prefix}/{name}")
-        data_files.append(DataFile(name, spooled.rows, spooled.bytes, spooled.sha256))
+    if 0 < storage.sweep_grace_s / 2 < time.monotonic() - uploads_started:
+        # A concurrent sweep may by now consider the first uploads abandoned: refresh them all.
+        log.warning("%s: uploads took longer than half the sweep grace period; re-uploading", prefix)
+        for spooled, name in zip(files, names, strict=True):
+            storage.upload(spooled.path, f"{prefix}/{name}")
+    data_files = [DataFile(name, f.rows, f.bytes, f.sha256) for f, name in zip(files, names, strict=True)]
     manifest = Manifest(
         layer=layer,
         source=source,
@@ -175,12 +126,42 @@ def commit_partition(
     return CommitResult(manifest, changed=True)
 
 
-def _sweep(storage: LakeStorage, prefix: str, manifest: Manifest) -> None:
-    """Delete files the committed manifest does not name (an older batch, or a crashed run's files)."""
-    keep = manifest.file_names() | {MANIFEST_NAME}
-    for key in storage.list_files(prefix):
-        if key.rsplit("/", 1)[-1] not in keep:
+def _all_present(storage: LakeStorage, prefix: str, manifest: Manifest) -> bool:
+    """A committed manifest whose files are gone (damage from outside) is not a reason to skip a commit."""
+    present = {key.rsplit("/", 1)[-1] for key in storage.list_files(prefix)}
+    return manifest.file_names() <= present
+
+
+def _sweep(storage: LakeStorage, prefix: str, own: Manifest) -> None:
+    """Delete leftovers (older batches, crashed or losing commits) that no manifest can name any more.
+
+    Kept: the files of our manifest, of the manifest committed now (another writer may have replaced
+    ours), and every file younger than the grace period (a commit in flight may be about to name it).
+    """
+    current = read_manifest(storage, prefix)
+    keep = own.file_names() | (current.file_names() if current else set()) | {MANIFEST_NAME}
+    cutoff = datetime.now(UTC).timestamp() - storage.sweep_grace_s
+    for key, mtime in storage.list_file_times(prefix):
+        name = key.rsplit("/", 1)[-1]
+        if name in keep or mtime is None or mtime > cutoff:
+            continue
+        with contextlib.suppress(FileNotFoundError):  # another writer's sweep got there first
             storage.delete(key)
+
+
+def _with_current_manifest(storage: LakeStorage, prefix: str, read: Callable[[Manifest], T]) -> T | None:
+    """Run read(manifest); if a file it names vanished because a newer manifest replaced it, start over."""
+    for attempt in range(1, READ_ATTEMPTS + 1):
+        manifest = read_manifest(storage, prefix)
+        if manifest is None:
+            return None
+        try:
+            return read(manifest)
+        except FileNotFoundError:
+            if attempt == READ_ATTEMPTS or read_manifest(storage, prefix) == manifest:
+                raise
+            log.info("%s: the partition was re-committed while being read; reading the new commit", prefix)
+    raise AssertionError("unreachable")
 
 
 def committed_batches(storage: LakeStorage, prefix: str, manifest: Manifest) -> Iterator[pa.RecordBatch]:
@@ -191,11 +172,11 @@ def committed_batches(storage: LakeStorage, prefix: str, manifest: Manifest) -> 
 
 
 def read_committed(storage: LakeStorage, prefix: str) -> tuple[Manifest, pa.Table] | None:
-    manifest = read_manifest(storage, prefix)
-    if manifest is None:
-        return None
-    tables = []
-    for f in manifest.files:
-        with storage.fs.open_input_file(storage.uri(f"{prefix}/{f.name}")) as handle:
-            tables.append(pq.read_table(handle))
-    return manifest, pa.concat_tables(tables)
+    def read(manifest: Manifest) -> tuple[Manifest, pa.Table]:
+        tables = []
+        for f in manifest.files:
+            with storage.fs.open_input_file(storage.uri(f"{prefix}/{f.name}")) as handle:
+                tables.append(pq.read_table(handle))
+        return manifest, pa.concat_tables(tables)
+
+    return _with_current_manifest(storage, prefix, read)

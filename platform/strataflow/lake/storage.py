@@ -10,14 +10,32 @@ from urllib.parse import urlparse
 
 import pyarrow.fs as pafs
 
+# Files no manifest names are deleted only once they are this old: a younger one may belong to a
+# commit still uploading (see lake/partition.py). Leftovers of a failed run wait this long.
+SWEEP_GRACE_S = 6 * 3600.0
+
 
 class LakeStorage:
-    """Paths are '/'-joined keys below the root; writes of small objects (manifests) are atomic."""
+    """Paths are '/'-joined keys below the root; writes of small objects (manifests) are atomic.
 
-    def __init__(self, fs: pafs.FileSystem, root: str, *, atomic_rename: bool) -> None:
+    `spool_dir`: where partitions are spooled locally before upload (None: the system temp folder);
+    `sweep_grace_s`: the age below which unreferenced files are never swept (0: sweep at once; only
+    safe with one writer per partition)."""
+
+    def __init__(
+        self,
+        fs: pafs.FileSystem,
+        root: str,
+        *,
+        atomic_rename: bool,
+        spool_dir: Path | None = None,
+        sweep_grace_s: float = SWEEP_GRACE_S,
+    ) -> None:
         self.fs = fs
         self.root = root.rstrip("/")
         self._atomic_rename = atomic_rename
+        self.spool_dir = spool_dir
+        self.sweep_grace_s = sweep_grace_s
 
     @classmethod
     def local(cls, path: str | Path) -> LakeStorage:
@@ -83,6 +101,15 @@ class LakeStorage:
         selector = pafs.FileSelector(self.uri(prefix), allow_not_found=True, recursive=False)
         return sorted(
             info.path[len(self.root) + 1 :]
+            for info in self.fs.get_file_info(selector)
+            if info.type == pafs.FileType.File
+        )
+
+    def list_file_times(self, prefix: str) -> list[tuple[str, float | None]]:
+        """(key, modification time as a UTC epoch) of the files directly below prefix."""
+        selector = pafs.FileSelector(self.uri(prefix), allow_not_found=True, recursive=False)
+        return sorted(
+            (info.path[len(self.root) + 1 :], info.mtime.timestamp() if info.mtime else None)
             for info in self.fs.get_file_info(selector)
             if info.type == pafs.FileType.File
         )

@@ -12,7 +12,7 @@ import pyarrow as pa
 from strataflow.config.models import TableConfig
 from strataflow.config.partitions import partition_window, previous_partition
 from strataflow.lake import KEYS_SUFFIX, LakeStorage, Manifest, partition_prefix, read_committed
-from strataflow.transform.standardize import BatchContext, standardize
+from strataflow.transform.standardize import BatchContext, NullKeyError, standardize
 
 
 class RawPartitionMissingError(RuntimeError):
@@ -62,7 +62,10 @@ def standardize_partition(
         pii_salt=pii_salt,
     )
     deleted = _vanished_keys(storage, source, table, partition) if table.detect_hard_deletes else None
-    data = standardize(raw, table, ctx, deleted)
+    try:
+        data = standardize(raw, table, ctx, deleted)
+    except NullKeyError as error:
+        raise NullKeyError(f"{source}.{table.name}", error.columns, error.count, partition) from None
     distinct = _distinct_keys(raw, table)
     return Standardized(
         data=data,
@@ -89,7 +92,10 @@ def _distinct_keys(raw: pa.Table, table: TableConfig) -> int:
 
 
 def _vanished_keys(storage: LakeStorage, source: str, table: TableConfig, partition: str) -> pa.Table | None:
-    """Hard deletes by key comparison: keys in the previous partition's snapshot but not in this one's."""
+    """Hard deletes by key comparison: keys in the previous partition's snapshot but not in this one's.
+
+    A NULL key names no row: a join never matches it, so it would look deleted every day. Such keys are
+    left out (the partition's own rows with a NULL key are refused by standardize)."""
     keys_table = f"{table.name}/{KEYS_SUFFIX}"
     current = read_committed(storage, partition_prefix("raw", source, keys_table, partition))
     previous = read_committed(
@@ -100,4 +106,5 @@ def _vanished_keys(storage: LakeStorage, source: str, table: TableConfig, partit
         return None
     before, now = pl.from_arrow(previous[1]), pl.from_arrow(current[1])
     assert isinstance(before, pl.DataFrame) and isinstance(now, pl.DataFrame)
+    before = before.drop_nulls(subset=table.primary_key)
     return before.join(now, on=table.primary_key, how="anti").to_arrow()

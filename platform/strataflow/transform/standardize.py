@@ -15,6 +15,18 @@ from strataflow.transform.naming import output_names
 META_COLUMNS = ("_batch_id", "_partition", "_loaded_at", "_op")
 
 
+class NullKeyError(ValueError):
+    """Rows with a NULL in a primary-key column: they cannot be merged or deduplicated, so they are refused."""
+
+    def __init__(self, table: str, columns: list[str], count: int, partition: str) -> None:
+        self.table, self.columns, self.count, self.partition = table, columns, count, partition
+        super().__init__(
+            f"table {table}: {count} row(s) of partition {partition} have NULL in primary key "
+            f"{', '.join(columns)}; a NULL key cannot be merged or deduplicated, so nothing was written. "
+            "Fix the source rows, or set a primary_key that is never NULL in the table's registry entry"
+        )
+
+
 @dataclass(frozen=True)
 class BatchContext:
     partition: str
@@ -36,11 +48,13 @@ def standardize(
     df = pl.from_arrow(raw)
     assert isinstance(df, pl.DataFrame)
     df = _to_utc(df, ctx.source_timezone)
-    df = df.with_columns(pl.col(pl.String).str.strip_chars())
+    trimmed = [n for n, t in df.schema.items() if t == pl.String and table.trims(n)]
+    df = df.with_columns(pl.col(trimmed).str.strip_chars()) if trimmed else df
     df = _apply_types(df, table)
     if table.primary_key:
+        _reject_null_keys(df, table, ctx)
         df = _dedup_latest(df, table)
-    df = df.with_columns(_op_expr(table, ctx).alias("_op"))
+    df = df.with_columns(_op_expr(table, ctx, df.schema).alias("_op"))
     if deleted_keys is not None and deleted_keys.num_rows:
         df = _append_hard_deletes(df, deleted_keys, table, ctx)
     if table.pii:
@@ -94,7 +108,7 @@ def polars_type(name: str) -> pl.DataType:
 def _apply_types(df: pl.DataFrame, table: TableConfig) -> pl.DataFrame:
     casts = []
     for column, cfg in table.columns.items():
-        if cfg.type is None:
+        if cfg.type is None or column not in df.columns:
             continue
         target = polars_type(cfg.type)
         if isinstance(target, pl.Datetime) and df.schema[column] == pl.String:
@@ -102,6 +116,13 @@ def _apply_types(df: pl.DataFrame, table: TableConfig) -> pl.DataFrame:
         else:
             casts.append(pl.col(column).cast(target, strict=True))
     return df.with_columns(casts) if casts else df
+
+
+def _reject_null_keys(df: pl.DataFrame, table: TableConfig, ctx: BatchContext) -> None:
+    """Polars' unique() treats NULL keys as equal and would merge such rows into one: refuse them first."""
+    nulls = df.select(pl.any_horizontal([pl.col(c).is_null() for c in table.primary_key]).sum()).item()
+    if nulls:
+        raise NullKeyError(table.name, table.primary_key, int(nulls), ctx.partition)
 
 
 def _dedup_latest(df: pl.DataFrame, table: TableConfig) -> pl.DataFrame:
@@ -113,8 +134,19 @@ def _dedup_latest(df: pl.DataFrame, table: TableConfig) -> pl.DataFrame:
     )
 
 
-def _op_expr(table: TableConfig, ctx: BatchContext) -> pl.Expr:
-    deleted = pl.col(table.soft_delete).is_not_null() if table.soft_delete else pl.lit(False)
+def _deleted_expr(table: TableConfig, schema: pl.Schema) -> pl.Expr:
+    """A timestamp-like soft-delete column marks deletion by being set; a flag (bool/int) by being true/non-zero."""
+    if not table.soft_delete:
+        return pl.lit(False)
+    column = pl.col(table.soft_delete)
+    dtype = schema[table.soft_delete]
+    if dtype == pl.Boolean or dtype.is_integer():
+        return column.fill_null(0).cast(pl.Boolean)
+    return column.is_not_null()
+
+
+def _op_expr(table: TableConfig, ctx: BatchContext, schema: pl.Schema) -> pl.Expr:
+    deleted = _deleted_expr(table, schema)
     if table.created and ctx.window_start is not None:
         inserted = pl.col(table.created) >= pl.lit(ctx.window_start)
     elif table.load_type == "full":

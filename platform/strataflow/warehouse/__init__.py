@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from strataflow.warehouse.base import LoadMode, LoadRequest, LoadResult, Warehouse, validate_identifier
-from strataflow.warehouse.duckdb_loader import DuckDBWarehouse
+from strataflow.warehouse.duckdb_loader import DuckDBWarehouse, WarehouseLockTimeoutError
 from strataflow.warehouse.postgres_loader import PostgresWarehouse
 from strataflow.warehouse.snowflake_loader import SnowflakeWarehouse
 from strataflow.warehouse.sql_warehouse import LoadIntegrityError
@@ -46,6 +46,7 @@ __all__ = [
     "PostgresWarehouse",
     "SnowflakeWarehouse",
     "Warehouse",
+    "WarehouseLockTimeoutError",
     "create_warehouse",
     "validate_identifier",
 ]

@@ -1,0 +1,146 @@
+"""Operator faults: wrong credentials at the CLI, secrets and defaults in configs, a killed run's spool."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from conftest import MYSQL
+from strataflow.cli import main
+from strataflow.config import ConfigError, load_project
+from strataflow.connections import open_storage
+from strataflow.lake import Spool, spool
+
+DAY = "2025-01-01"
+
+
+def write_configs(tmp_path: Path, source: dict[str, Any], registry: dict[str, Any]) -> Path:
+    configs = tmp_path / "configs"
+    (configs / "sources").mkdir(parents=True)
+    env = {
+        "sources": {"src1": source},
+        "lake": {"kind": "local", "path": str(tmp_path / "lake")},
+        "warehouse": {"kind": "duckdb", "path": str(tmp_path / "wh.duckdb")},
+    }
+    (configs / "platform.yaml").write_text(
+        yaml.safe_dump({"default_environment": "test", "environments": {"test": env}})
+    )
+    (configs / "sources" / "src1.yaml").write_text(yaml.safe_dump(registry))
+    return configs
+
+
+def mysql_source(database: str = "mysql", password: str = "${TEST_MYSQL_PASSWORD:-}") -> dict[str, Any]:
+    return {"kind": "mysql", "host": MYSQL["host"], "port": MYSQL["port"], "user": MYSQL["user"]} | {
+        "password": password,
+        "database": database,
+    }
+
+
+ONE_TABLE = {"tables": [{"name": "user", "load_type": "full", "partitioning": {"start": DAY}}]}
+
+
+# ---------------------------------------------------------------- configs
+
+
+def test_a_literal_secret_next_to_a_reference_is_rejected(tmp_path: Path) -> None:
+    configs = write_configs(tmp_path, mysql_source(password="Lit3ral${X:-}"), ONE_TABLE)
+    with pytest.raises(ConfigError) as caught:
+        load_project(configs)
+    assert "environments.test.sources.src1.password: secrets must not be written in config files" in str(caught.value)
+
+
+def test_an_invalid_default_is_reported_once_at_defaults(tmp_path: Path) -> None:
+    registry = {
+        "defaults": {"load_type": "fulll", "partitioning": {"start": DAY}, "watermrk": "x"},
+        "tables": [{"name": n} for n in ("a", "b", "c")] + [{"name": "d", "load_type": "full"}],
+    }
+    with pytest.raises(ConfigError) as caught:
+        load_project(write_configs(tmp_path, mysql_source(), registry))
+    paths = [p.key_path for p in caught.value.problems]
+    assert sorted(paths) == ["defaults.load_type", "defaults.watermrk"], paths
+
+
+# ---------------------------------------------------------------- CLI
+
+
+def test_validate_with_a_wrong_password_is_one_clear_message(tmp_path: Path) -> None:
+    configs = write_configs(tmp_path, mysql_source(), ONE_TABLE)
+    result = CliRunner(env={"TEST_MYSQL_PASSWORD": "wrong-password"}).invoke(
+        main, ["validate", "--configs", str(configs)]
+    )
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "platform.yaml: environments.test.sources.src1: cannot read source 'src1'" in result.output
+    assert "Access denied" in result.output and "password" in result.output.split("Fix:")[1]
+    assert len(result.output.strip().splitlines()) <= 3
+
+
+def test_an_operational_error_is_one_message_and_debug_shows_the_traceback(tmp_path: Path) -> None:
+    args = ["demo-source", "--mysql-url", f"mysql://{MYSQL['user']}:wrong@{MYSQL['host']}:{MYSQL['port']}/x"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: the MySQL source refused the connection: Access denied")
+    assert "where: strataflow demo-source" in result.output and "fix:" in result.output
+    assert "Traceback" not in result.output
+
+    debug = subprocess.run(
+        [sys.executable, "-m", "strataflow.cli", "--debug", *args], capture_output=True, text=True, timeout=120
+    )
+    assert debug.returncode == 1
+    assert "Traceback (most recent call last)" in debug.stderr and "OperationalError" in debug.stderr
+
+
+# ---------------------------------------------------------------- spool
+
+
+def test_the_spool_lives_under_the_project_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = load_project(write_configs(tmp_path, mysql_source(), ONE_TABLE))
+    monkeypatch.delenv("STRATAFLOW_SPOOL_DIR", raising=False)
+    monkeypatch.setenv("STRATAFLOW_HOME", str(tmp_path / "home"))
+    assert open_storage(project).spool_dir == tmp_path / "home" / "spool"
+    monkeypatch.delenv("STRATAFLOW_HOME")
+    assert open_storage(project).spool_dir == tmp_path / ".strataflow" / "spool"
+
+
+def test_a_killed_runs_spool_is_removed_at_the_next_start(tmp_path: Path) -> None:
+    root = tmp_path / "spool"
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time, pyarrow as pa\n"
+            "from strataflow.lake import Spool\n"
+            "s = Spool(pa.schema([('id', pa.int64())]), root=sys.argv[1])\n"
+            "s.write(pa.record_batch([pa.array([1, 2, 3])], names=['id']))\n"
+            "print(s.dir, flush=True)\n"
+            "time.sleep(60)\n",
+            str(root),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    killed_dir = Path(child.stdout.readline().strip())  # type: ignore[union-attr]
+    assert killed_dir.is_dir()
+    with Spool(pa_schema(), root=root) as live:  # a live spool of this process is never taken for stale
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+        child.stdout.close()  # type: ignore[union-attr]
+        assert killed_dir.is_dir()  # kill -9: nothing cleaned up after itself
+        spool._cleaned.discard(root)  # a new process starting
+        with Spool(pa_schema(), root=root):
+            pass
+        assert not killed_dir.exists()
+        assert live.dir.is_dir()
+
+
+def pa_schema() -> pa.Schema:
+    return pa.schema([("id", pa.int64())])
