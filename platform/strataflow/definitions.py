@@ -15,6 +15,7 @@ from strataflow.defs.dbt_assets import build_dbt_assets, dbt_resource
 from strataflow.defs.freshness import build_freshness
 from strataflow.defs.jobs import build_jobs, main_partitioning
 from strataflow.defs.lake_assets import build_raw_asset, build_src_asset
+from strataflow.defs.late_data_sensor import build_late_data_sensors
 from strataflow.defs.partitions import partitions_for
 from strataflow.defs.resources import StrataflowResource
 from strataflow.validation import suite_problems_from_lake
@@ -51,7 +52,11 @@ def build_definitions(project: Project | None = None) -> Definitions:
         asset_checks=fresh_checks,
         jobs=[*jobs, *fresh_jobs],
         schedules=[*schedules, *fresh_schedules],
-        sensors=[build_alert_sensor(project.environment.alerts), automation_sensor()],
+        sensors=[
+            build_alert_sensor(project.environment.alerts),
+            automation_sensor(),
+            *build_late_data_sensors(project),
+        ],
         resources={
             "strataflow": StrataflowResource(configs_dir=str(project.configs_dir), env=project.env_name, **connections),
             **connections,

@@ -148,6 +148,8 @@ class TableConfig(Documented):
     partitioning: PartitioningConfig
     columns: dict[str, ColumnConfig] = Field(default_factory=dict)
     pii: list[str] = Field(default_factory=list)
+    # Late-data sensor: how many of the last materialized partitions to compare with the source (0: off).
+    late_data_lookback: int = Field(default=7, ge=0)
     # Strip leading/trailing whitespace from strings in SRC (per source via defaults:, per column via
     # columns.<c>.trim). On by default: keys and codes padded by a source application otherwise fail joins
     # and uniqueness; set it false for free text whose whitespace is content.

@@ -36,6 +36,11 @@ class SQLiteReader:
             rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY 1").fetchall()
         return [r[0] for r in rows]
 
+    def query(self, sql: str) -> list[tuple]:
+        """A small read-only query (e.g. the late-data fingerprints); rows as tuples."""
+        with self._connect() as conn:
+            return conn.execute(sql).fetchall()
+
     def columns(self, table: str) -> list[SourceColumn]:
         with self._connect() as conn:
             rows = conn.execute('SELECT name, type, "notnull", pk FROM pragma_table_info(?)', (table,)).fetchall()
