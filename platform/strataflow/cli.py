@@ -112,5 +112,9 @@ from strataflow.backfill_commands import backfill  # noqa: E402
 
 main.add_command(backfill)
 
+from strataflow.metrics_commands import metrics  # noqa: E402
+
+main.add_command(metrics)
+
 if __name__ == "__main__":
     main()

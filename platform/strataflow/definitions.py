@@ -7,6 +7,7 @@ from dagster import BetaWarning, Definitions
 from strataflow.config import ConfigError, Project, load_project
 from strataflow.dbt_build import prepare_dbt_build
 from strataflow.defs.alert_sensor import build_alert_sensor
+from strataflow.defs.analytics import exposure_specs, with_metric_metadata
 from strataflow.defs.automation import automation_sensor, warehouse_pool
 from strataflow.defs.catalog import document_lake_assets, source_table_specs
 from strataflow.defs.connection_resources import lake_s3_resource, snowflake_resource
@@ -29,7 +30,12 @@ def build_definitions(project: Project | None = None) -> Definitions:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BetaWarning)
         pool = warehouse_pool(project.environment.warehouse)
-        dbt = build_dbt_assets(project, dbt_build.manifest, partitions_for(main_partitioning(project)), pool=pool)
+        dbt = [
+            with_metric_metadata(part, dbt_build.manifest)
+            for part in build_dbt_assets(
+                project, dbt_build.manifest, partitions_for(main_partitioning(project)), pool=pool
+            )
+        ]
         assets = [
             a
             for ref in project.tables()
@@ -42,7 +48,7 @@ def build_definitions(project: Project | None = None) -> Definitions:
     connections = {"lake_s3": lake_s3_resource(project), "snowflake": snowflake_resource(project)}
     connections = {name: resource for name, resource in connections.items() if resource is not None}
     return Definitions(
-        assets=[*assets, *dbt],
+        assets=[*assets, *dbt, *exposure_specs(dbt_build.manifest, dbt)],
         asset_checks=fresh_checks,
         jobs=[*jobs, *fresh_jobs],
         schedules=[*schedules, *fresh_schedules],
