@@ -34,13 +34,15 @@ COPY docker/workspace.docker.yaml /opt/dagster/workspace.yaml
 ENV PATH="/opt/strataflow/.venv/bin:$PATH" \
     VIRTUAL_ENV=/opt/strataflow/.venv \
     STRATAFLOW_CONFIGS=/opt/strataflow/configs \
-    STRATAFLOW_DBT_DIR=/opt/strataflow/dbt
+    STRATAFLOW_DBT_DIR=/opt/strataflow/dbt \
+    STRATAFLOW_DBT_BUILD_DIR=/opt/strataflow/dbt-build
 
-# Not root. The code location writes dbt's generated sources, manifest and logs into dbt/, and runs
+# Not root. The code location writes dbt's generated sources, manifest and logs into the dbt build
+# folder (dbt/ itself is only read), and runs
 # write compute logs below $DAGSTER_HOME/storage (a volume: created here so it is owned by this user).
 RUN useradd --create-home --uid 1000 strataflow \
-    && mkdir -p /opt/dagster/home/storage \
-    && chown -R strataflow /opt/dagster/home /opt/strataflow/dbt
+    && mkdir -p /opt/dagster/home/storage /opt/strataflow/dbt-build \
+    && chown -R strataflow /opt/dagster/home /opt/strataflow/dbt-build
 USER strataflow
 
 # docker-compose.yml gives each service its command; this is the code location's.

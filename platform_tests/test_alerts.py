@@ -258,6 +258,25 @@ def test_failing_expectations_are_read_from_any_metadata_shape() -> None:
         {"expectation": "expect_x", "column": "a, b", "count": 2},
     ]
     assert details == {"rows": 10}
+    # The quality gate's shape (strataflow.quality.results.ExpectationResult.to_dict()).
+    exps, _ = failing_expectations(
+        {
+            "failures": [
+                {
+                    "name": "not_null(email)",
+                    "kind": "not_null",
+                    "severity": "error",
+                    "success": False,
+                    "unexpected_count": 2,
+                    "unexpected_percent": 20.0,
+                    "observed": None,
+                    "sample": [],
+                    "note": None,
+                }
+            ]
+        }
+    )
+    assert exps[0]["expectation"] == "not_null(email)" and exps[0]["count"] == 2
 
 
 def test_platform_yaml_alerts_default_to_the_jsonl_file_and_reject_a_literal_webhook_url(

@@ -27,7 +27,18 @@ import psycopg
 import pytest
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
-from shop_expectations import by_key, differences, expected, expected_chains, is_deleted, md5_key
+from shop_expectations import (
+    Orders,
+    by_key,
+    current,
+    differences,
+    expected,
+    expected_chains,
+    is_deleted,
+    md5_key,
+    ratio,
+    same,
+)
 from strataflow.dbt_runtime import patched_environ
 
 DBT_DIR = Path(__file__).resolve().parents[1] / "dbt"
@@ -816,6 +827,7 @@ class Run:
     """What one target produced at each step of the scenario."""
 
     warehouse: Warehouse
+    src: dict[str, list[dict]] = field(default_factory=dict)  # the change logs at the end
     steps: dict[str, dict[str, list[tuple]]] = field(default_factory=dict)
     checks: dict[str, list[str]] = field(default_factory=dict)
 
@@ -879,6 +891,7 @@ def scenario(wh: Warehouse) -> Run:
         src[table] = wh.replace_partition(table, src[table], rows)
     wh.dbt("build", vars=window("2025-01-07", "2025-01-10"))
     run.checks["re-extracted old partitions"] = check(wh, src)
+    run.src = src
     return run
 
 
@@ -1138,3 +1151,170 @@ def test_incremental_run_on_fakesnow_is_out_of_reach(fakesnow_run) -> None:
     wh, _ = fakesnow_run
     with pytest.raises(AssertionError, match=r"TEMPORARY table names can \*only\* use the \"temp\" catalog"):
         wh.dbt("run", "--select", "vlt_hub_customer", vars=window("2025-01-05", "2025-01-05"))
+
+
+def test_a_contract_violation_fails_the_build(run: Run) -> None:
+    """ANA and MRT models have enforced contracts: a model whose column changes type fails with dbt's
+    contract error, before anything is written. The edit is made in the parsed manifest (no re-parse)."""
+    wh = run.warehouse
+    (node,) = [n for n in wh.manifest.nodes.values() if n.name == "mrt_time_spine_daily"]
+    original = node.raw_code
+    node.raw_code = "select cast('2024-01-01' as varchar) as date_day"
+    try:
+        with patched_environ(wh.env):
+            result = dbtRunner(manifest=wh.manifest).invoke(["run", "--select", "mrt_time_spine_daily", *wh.options()])
+    finally:
+        node.raw_code = original
+    assert not result.success
+    message = " ".join(str(r.message) for r in result.result)
+    assert "This model has an enforced contract that failed" in message
+    assert "date_day" in message and "data type mismatch" in message
+    assert wh.query("select count(*) as n from mrt.mrt_time_spine_daily")[0]["n"] == 10_000  # untouched
+
+
+# ------------------------------------------------------------------------------------------ metrics layer
+
+
+def metrics_layer(run: Run):
+    from strataflow.metrics import open_layer
+
+    wh = run.warehouse
+    engine = "duckdb" if isinstance(wh, DuckDBWarehouse) else "postgres"
+    return open_layer(wh.tmp / "target", wh.connect(), engine)
+
+
+def as_date(value) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def test_metrics_equal_python_over_the_source_rows(run: Run) -> None:
+    """Every metric, by month, category, region and cohort, equals what Python computes from the change logs."""
+    f = Orders.of(run.src)
+    lines = f.revenue_lines
+    layer = metrics_layer(run)
+
+    def by(key) -> dict:
+        groups: dict = defaultdict(list)
+        for x in lines:
+            groups[key(x)].append(x)
+        return groups
+
+    def measures(group: list[dict]) -> dict:
+        revenue = sum((x["net"] for x in group), Decimal(0))
+        orders = len({x["order_id"] for x in group})
+        units = sum(x["quantity"] for x in group)
+        returned = sum(x["quantity"] for x in group if x["is_returned"])
+        return {
+            "revenue": revenue,
+            "orders": orders,
+            "active_customers": len({x["customer_id"] for x in group}),
+            "average_order_value": float(revenue) / orders,
+            "return_rate": returned / units if units else None,
+        }
+
+    names = ["revenue", "orders", "active_customers", "average_order_value", "return_rate"]
+    result = layer.query(names, ["metric_time__month"])
+    got = {as_date(r[0]): dict(zip(result.columns[1:], r[1:], strict=True)) for r in result.rows}
+    want = {month: measures(g) for month, g in by(lambda x: x["order_date"].replace(day=1)).items()}
+    assert set(got) == set(want)
+    for month, values in want.items():
+        for name, value in values.items():
+            assert same(got[month][name], value), (month, name, got[month][name], value)
+
+    categories = {c["category_id"]: c["category_name"] for c in run.src["categories"]}
+    product_category = {k: p["category_id"] for k, p in current(run.src["products"], "product_id", True).items()}
+    result = layer.query(["revenue", "units"], ["sale__category"])
+    got = {r[0]: (r[1], r[2]) for r in result.rows}
+    want_cat = by(lambda x: categories.get(product_category.get(x["product_id"])))
+    assert got == {c: (measures(g)["revenue"], sum(x["quantity"] for x in g)) for c, g in want_cat.items()}
+
+    customers = current(run.src["customers"], "customer_id")
+    cohorts = {}
+    for o in f.revenue_orders:
+        month = o["ordered_at"].date().replace(day=1)
+        cohorts[o["customer_id"]] = min(cohorts.get(o["customer_id"], month), month)
+    result = layer.query(["revenue"], ["customer__region", "customer__cohort"])
+    got = {(r[0], as_date(r[1])): r[2] for r in result.rows}
+
+    def region_cohort(x: dict) -> tuple:
+        known = x["customer_id"] in customers
+        return (customers[x["customer_id"]]["country"] if known else None, cohorts[x["customer_id"]] if known else None)
+
+    assert got == {k: measures(g)["revenue"] for k, g in by(region_cohort).items()}
+
+
+def test_cumulative_and_derived_metrics_equal_python(run: Run) -> None:
+    f = Orders.of(run.src)
+    daily: dict[date, Decimal] = defaultdict(Decimal)
+    for x in f.revenue_lines:
+        daily[x["order_date"]] += x["net"]
+    layer = metrics_layer(run)
+    result = layer.query(["revenue_trailing_30d"], ["metric_time__day"])
+    got = {as_date(r[0]): r[1] for r in result.rows}
+    assert set(daily) <= set(got)
+    for day, value in got.items():
+        assert value == sum((v for d, v in daily.items() if day - timedelta(days=29) <= d <= day), Decimal(0)), day
+
+    monthly: dict[date, Decimal] = defaultdict(Decimal)
+    for day, value in daily.items():
+        monthly[day.replace(day=1)] += value
+    result = layer.query(["net_revenue_retention"], ["metric_time__month"])
+    for month, value in ((as_date(r[0]), r[1]) for r in result.rows):
+        previous = (month - timedelta(days=1)).replace(day=1)
+        want = ratio(monthly[month], monthly[previous]) if month in monthly and previous in monthly else None
+        assert same(value, want), month
+
+
+def test_a_metric_equals_the_mart(run: Run) -> None:
+    """revenue by day and category through the metrics layer = mrt_daily_revenue_by_category."""
+    mart = {
+        (r["order_date"], r["category_name"]): r["net_revenue"]
+        for r in run.warehouse.query(
+            "select order_date, category_name, net_revenue from mrt.mrt_daily_revenue_by_category"
+        )
+    }
+    result = metrics_layer(run).query(["revenue"], ["metric_time__day", "sale__category"])
+    assert {(as_date(r[0]), r[1]): r[2] for r in result.rows} == mart
+    hourly = metrics_layer(run).query(["units"], ["metric_time__hour"])
+    assert sum(r[1] for r in hourly.rows) == sum(
+        r["units_sold"] + r["returned_units"]
+        for r in run.warehouse.query("select units_sold, returned_units from ana.ana_product_sales_hourly")
+    )
+
+
+def test_metric_catalog_lists_governance_and_lineage(run: Run) -> None:
+    from strataflow.metrics import catalog_markdown, governance_problems, write_catalog_table
+
+    layer = metrics_layer(run)
+    assert governance_problems(layer.manifest) == []
+    entries = layer.list_metrics()
+    assert {e.type for e in entries} == {"simple", "ratio", "cumulative", "derived"}
+    with contextlib.closing(run.warehouse.connect()) as conn:
+        write_catalog_table(conn, entries, run.warehouse.placeholder)
+    rows = {r["metric"]: r for r in run.warehouse.query("select * from audit.metric_catalog")}
+    aov = rows["average_order_value"]
+    assert (aov["owner"], aov["certification"], aov["upstream_models"]) == (
+        "finance-analytics", "certified", "mrt_sales_lines"
+    )  # fmt: skip
+    assert (
+        aov["upstream_columns"] == "mrt_sales_lines.net_revenue,mrt_sales_lines.order_id,mrt_sales_lines.ordered_at_utc"
+    )
+    assert "| `return_rate` | ratio | certified |" in catalog_markdown(entries)
+
+
+def test_training_view_is_point_in_time(run: Run) -> None:
+    """Dan (103) moved from Germany to Austria on 7 January: his 4 January label keeps the old segment."""
+    rows = {
+        (r["customer_id"], r["label_date"]): r
+        for r in run.warehouse.query("select * from mrt.mrt_customer_training_set")
+    }
+    dan_early, dan_late = rows[(103, date(2025, 1, 4))], rows[(103, date(2025, 1, 10))]
+    assert (dan_early["region"], dan_early["city"], dan_early["prior_order_count"]) == ("DE", "Berlin", 0)
+    assert (dan_late["region"], dan_late["city"], dan_late["prior_order_count"]) == ("AT", "Vienna", 1)
+    # Graz only from 2 March: the label of 1 March still sees Vienna, although Graz is current today
+    assert rows[(103, date(2025, 3, 1))]["city"] == "Vienna"
+    alice = [rows[(100, date(2025, 1, 2))], rows[(100, date(2025, 2, 15))]]
+    assert [(a["city"], a["prior_revenue"], a["reorder_within_30d"]) for a in alice] == [
+        ("Paris", Decimal("0.00"), False), ("Lyon", Decimal("450.00"), False)
+    ]  # fmt: skip
+    assert dan_early["reorder_within_30d"] is True  # 10 January is within 30 days of 4 January

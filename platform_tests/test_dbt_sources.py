@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from strataflow.config import load_project
-from strataflow.dbt_runtime import prepare_dbt_project
+from strataflow.dbt_build import prepare_dbt_build
 from strataflow.warehouse.dbt_sources import render_source, write_sources
 
 REPO = Path(__file__).resolve().parents[1]
@@ -31,7 +31,9 @@ def test_rendered_sources_map_each_table_to_its_src_asset() -> None:
     assert orders["identifier"] == "shop__orders"
     assert orders["config"]["meta"]["dagster"]["asset_key"] == ["src", "shop", "orders"]
     categories = next(t for t in source["tables"] if t["name"] == "categories")
-    assert categories["columns"] == [{"name": "category_id", "data_tests": ["not_null", "unique"]}]
+    assert categories["columns"][0] == {"name": "category_id", "data_tests": ["not_null", "unique"]}
+    # the registry's column descriptions are the dbt source's (and the dictionary's, and the UI's)
+    assert {"name": "category_name", "description": "Display name of the category."} in categories["columns"]
 
 
 @pytest.fixture
@@ -55,8 +57,13 @@ def project_with_refunds(tmp_path: Path):
 
 def test_a_new_registry_table_becomes_a_dbt_source(project_with_refunds) -> None:
     project, dbt_dir = project_with_refunds
-    manifest = json.loads(prepare_dbt_project(project, dbt_dir).read_text())
+    before = {p: p.read_bytes() for p in dbt_dir.rglob("*") if p.is_file()}
+    build = prepare_dbt_build(project, dbt_dir)
+    manifest = json.loads(build.manifest.read_text())
     source = manifest["sources"]["source.strataflow.shop.refunds"]
     assert source["identifier"] == "shop__refunds"
     assert source["meta"]["dagster"]["asset_key"] == ["src", "shop", "refunds"]
-    assert write_sources(project, dbt_dir) == []  # up to date: nothing rewritten
+    assert write_sources(project, build.dir) == []  # up to date: nothing rewritten
+    # the project folder is only read: the sources and dbt's target/ live in the build folder
+    assert {p: p.read_bytes() for p in dbt_dir.rglob("*") if p.is_file()} == before
+    assert not build.dir.is_relative_to(dbt_dir)

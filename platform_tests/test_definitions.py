@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from dagster import AssetKey
+
 from strataflow.config import load_project
 from strataflow.definitions import build_definitions
 from strataflow.defs.dbt_assets import lookback_days
@@ -40,6 +42,18 @@ def test_every_table_has_raw_and_src_assets_with_lineage() -> None:
         src = graph.get(next(k for k in graph.get_all_asset_keys() if k.to_user_string() == f"src/shop/{table}"))
         assert {p.to_user_string() for p in src.parent_keys} >= {f"raw/shop/{table}"}
     assert defs.resolve_job_def("strataflow_daily").partitions_def.get_first_partition_key() == "2025-01-01"
+
+    # the analytics layer: exposures downstream of their marts, metric definitions on the assets they read
+    dashboard = graph.get(AssetKey(["exposure", "sales_dashboard"]))
+    assert {"mrt/mrt_daily_revenue_by_category", "mrt/mrt_customer_cohort_retention"} <= {
+        k.to_user_string() for k in dashboard.parent_keys
+    }
+    assert "mrt/mrt_customer_training_set" in {
+        k.to_user_string() for k in graph.get(AssetKey(["exposure", "churn_model_features"])).parent_keys
+    }
+    sales_lines = graph.get(AssetKey(["mrt", "mrt_sales_lines"])).metadata
+    assert "revenue" in sales_lines["strataflow/metric_names"].value
+    assert "certified" in sales_lines["strataflow/metrics"].value
 
 
 def test_dbt_reads_one_day_back_only_when_some_tables_load_without_dbt(tmp_path: Path) -> None:

@@ -485,7 +485,12 @@ def test_audit_has_one_success_row_per_src_load_matching_the_lake(scenario: Scen
             if event.asset_key.path[0] == "src":
                 meta = event.step_materialization_data.materialization.metadata
                 materialized[
-                    (event.asset_key.to_user_string(), event.partition, meta["batch_id"].value, meta["rows_out"].value)
+                    (
+                        event.asset_key.to_user_string(),
+                        event.partition,
+                        meta["raw_batch_id"].value,
+                        meta["rows_out"].value,
+                    )
                 ] += 1
     logged = Counter((r["asset"], r["partition"], r["batch_id"], r["rows_loaded"]) for r in audit)
     assert sum(materialized.values()) == len(s.results) * len(s.project.tables())
@@ -500,7 +505,11 @@ def test_audit_has_one_success_row_per_src_load_matching_the_lake(scenario: Scen
         _, source, table = asset.split("/")
         manifest = read_manifest(storage, partition_prefix("src", source, table, partition))
         assert manifest is not None, (asset, partition)
-        assert (row["batch_id"], row["rows_loaded"]) == (manifest.batch_id, manifest.rows), (asset, partition)
+        # the audit's batch id is the one the rows carry in _batch_id (the RAW batch the SRC commit names)
+        assert (row["batch_id"], row["rows_loaded"]) == (manifest.extra["raw_batch_id"], manifest.rows), (
+            asset,
+            partition,
+        )
 
     # and the warehouse's SRC tables hold exactly those rows
     for ref in s.project.tables():
@@ -516,3 +525,9 @@ def test_audit_has_one_success_row_per_src_load_matching_the_lake(scenario: Scen
         else:  # the change log holds every partition's latest load
             expected = {p: r["rows_loaded"] for p, r in loads.items() if r["rows_loaded"]}
         assert held == expected, ref.name
+        # every row joins its load's audit row on the batch id
+        orphans = s.warehouse.query(
+            f"select count(*) as n from src.{ref.warehouse_table} t where not exists (select 1 from audit.load_log a "
+            f"where a.batch_id = t._batch_id and a.asset = '{asset}' and a.partition = t._partition)"
+        )
+        assert orphans[0]["n"] == 0, ref.name

@@ -80,3 +80,42 @@
 {% macro snowflake__utc_hour(timestamp) -%}
     cast(date_trunc('hour', convert_timezone('UTC', {{ timestamp }})) as timestamp_ntz)
 {%- endmacro %}
+
+{#- A timestamptz as the timestamp without time zone of its UTC wall clock (for MetricFlow's time grains,
+    which truncate in the session's time zone otherwise). -#}
+{% macro utc_timestamp(timestamp) -%}
+    {{ return(adapter.dispatch('utc_timestamp', 'strataflow')(timestamp)) }}
+{%- endmacro %}
+
+{% macro default__utc_timestamp(timestamp) -%}
+    cast(({{ timestamp }} at time zone 'UTC') as timestamp)
+{%- endmacro %}
+
+{% macro snowflake__utc_timestamp(timestamp) -%}
+    cast(convert_timezone('UTC', {{ timestamp }}) as timestamp_ntz)
+{%- endmacro %}
+
+{#- A number of hours after a timestamp without time zone. -#}
+{% macro add_hours(timestamp, hours) -%}
+    {{ return(adapter.dispatch('add_hours', 'strataflow')(timestamp, hours)) }}
+{%- endmacro %}
+
+{% macro default__add_hours(timestamp, hours) -%}
+    cast({{ timestamp }} + ({{ hours }}) * interval '1 hour' as timestamp)
+{%- endmacro %}
+
+{% macro snowflake__add_hours(timestamp, hours) -%}
+    cast(dateadd(hour, {{ hours }}, {{ timestamp }}) as timestamp_ntz)
+{%- endmacro %}
+
+{#- 0 .. 10^digits - 1 as `n`, from cross joined digits (the same SQL on every adapter). -#}
+{% macro numbers(digits) -%}
+    select
+        {%- for d in range(digits) %}
+        d{{ d }}.n * {{ 10 ** d }}{% if not loop.last %} +{% endif %}
+        {%- endfor %} as n
+    from (values (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)) as d0 (n)
+    {%- for d in range(1, digits) %}
+    cross join (values (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)) as d{{ d }} (n)
+    {%- endfor %}
+{%- endmacro %}

@@ -9,7 +9,10 @@ from pathlib import Path
 import click
 
 from strataflow.cli_errors import FriendlyErrorGroup
+from strataflow.cli_options import project_options
 from strataflow.config import Project, load_project
+from strataflow.run_commands import run
+from strataflow.source_commands import add_table, dbt_sources, discover, profile
 
 
 @click.group(cls=FriendlyErrorGroup)
@@ -24,8 +27,7 @@ def _load(configs: str | None, env: str | None) -> Project:
 
 
 @main.command()
-@click.option("--configs", "configs", type=click.Path(file_okay=False), help="configs/ folder (default: ./configs)")
-@click.option("--env", "env", help="environment name (default: STRATAFLOW_ENV or the file's default)")
+@project_options
 @click.option("--offline", is_flag=True, help="check the files only; do not connect to the sources")
 def validate(configs: str | None, env: str | None, offline: bool) -> None:
     """Check every config file, and (unless --offline) every table against its live source."""
@@ -101,9 +103,18 @@ def demo_source(
     )
 
 
+main.add_command(run)
+main.add_command(dbt_sources)
+main.add_command(discover)
+main.add_command(profile)
+main.add_command(add_table)
 from strataflow.backfill_commands import backfill  # noqa: E402
 
 main.add_command(backfill)
+
+from strataflow.metrics_commands import metrics  # noqa: E402
+
+main.add_command(metrics)
 
 if __name__ == "__main__":
     main()

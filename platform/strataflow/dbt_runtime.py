@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -12,7 +11,6 @@ from pathlib import Path
 from strataflow.config import Project
 from strataflow.config.models import DuckDBWarehouseConfig, PostgresWarehouseConfig, SnowflakeWarehouseConfig
 from strataflow.connections import resolve_path
-from strataflow.warehouse.dbt_sources import write_sources
 
 DBT_DIR = Path(__file__).resolve().parents[2] / "dbt"
 
@@ -29,7 +27,8 @@ def dbt_executable() -> Path:
 def dbt_env(project: Project) -> dict[str, str]:
     """The env vars profiles.yml reads, derived from the environment's warehouse config."""
     wh = project.environment.warehouse
-    env = {"STRATAFLOW_DBT_TARGET": wh.kind}
+    # STRATAFLOW_SOURCES enables the demo models only when their source is configured (dbt_project.yml).
+    env = {"STRATAFLOW_DBT_TARGET": wh.kind, "STRATAFLOW_SOURCES": ",".join(sorted(project.registries))}
     if isinstance(wh, DuckDBWarehouseConfig):
         env["STRATAFLOW_DUCKDB_PATH"] = str(resolve_path(project, wh.path))
     elif isinstance(wh, PostgresWarehouseConfig):
@@ -72,29 +71,9 @@ def dbt_environment(project: Project, extra: dict[str, str] | None = None) -> Ab
     return patched_environ(dbt_env(project) | (extra or {}))
 
 
-def _newest_input(project_dir: Path) -> float:
-    inputs = [project_dir / "dbt_project.yml", project_dir / "profiles.yml"]
-    for folder in ("models", "macros", "tests"):
-        inputs += [p for p in (project_dir / folder).rglob("*") if p.is_file()]
-    return max(p.stat().st_mtime for p in inputs if p.exists())
-
-
 def prepare_dbt_project(project: Project, project_dir: Path | None = None) -> Path:
-    """Regenerate the sources from the registry and re-parse if anything changed; returns manifest.json."""
-    project_dir = project_dir or dbt_dir()
-    write_sources(project, project_dir)
-    manifest = project_dir / "target" / "manifest.json"
-    if manifest.exists() and manifest.stat().st_mtime >= _newest_input(project_dir):
-        return manifest
-    dbt = dbt_executable()
-    env = {**os.environ, **dbt_env(project), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    result = subprocess.run(
-        [str(dbt), "parse", "--quiet", "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)],
-        cwd=project_dir,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"dbt parse failed in {project_dir}:\n{result.stdout}\n{result.stderr}")
-    return manifest
+    """Mirror the dbt project into its build folder, regenerate the sources there and re-parse if any input
+    changed; returns the build folder's manifest.json. The checkout is only read, never written."""
+    from strataflow.dbt_build import prepare_dbt_build
+
+    return prepare_dbt_build(project, project_dir).manifest

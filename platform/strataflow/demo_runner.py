@@ -113,7 +113,7 @@ def run_demo(settings: DemoSettings, display: Display | None = None) -> DemoOutc
             defs = build_definitions(project)
         job = defs.resolve_job_def(MAIN_JOB)
         graph = defs.resolve_asset_graph()
-        all_keys = graph.get_all_asset_keys()
+        all_keys = [k for k in graph.get_all_asset_keys() if graph.get(k).is_materializable]  # not source tables
         lake_keys = sorted((k for k in all_keys if k.path[0] in ("raw", "src")), key=AssetKey.to_user_string)
         dbt_keys = sorted((k for k in all_keys if k.path[0] not in ("raw", "src")), key=AssetKey.to_user_string)
         dbt_checks = [c for c in graph.asset_check_keys if c.asset_key in set(dbt_keys)]

@@ -49,13 +49,39 @@ def create_run(
     tags: Mapping[str, str] | None = None,
     run_config: Mapping[str, object] | None = None,
 ) -> DagsterRun:
-    subset = job.get_subset(asset_selection=set(asset_selection)) if asset_selection else job
-    return instance.create_run_for_job(
-        job_def=subset,
+    """A run of `job` (or of some of its assets with the job's own checks on them) with the origin above.
+
+    Like `instance.create_run_for_job`, but with an explicit check selection: a subset otherwise takes every
+    check of its assets, also those the job leaves out (the separately scheduled freshness checks)."""
+    from dagster._core.execution.api import create_execution_plan
+    from dagster._core.snap import snapshot_from_execution_plan
+
+    assets = checks = None
+    if asset_selection:
+        assets = frozenset(asset_selection)
+        checks = frozenset(c for c in job.asset_layer.asset_graph.asset_check_keys if c.asset_key in assets)
+        job = job.get_subset(asset_selection=assets, asset_check_selection=checks)
+    tags = dict(tags or {})
+    plan = create_execution_plan(job=job, run_config=run_config or {}, instance_ref=instance.get_ref(), tags=tags)
+    return instance.create_run(
+        job_name=job.name,
+        run_id=None,
         run_config=run_config or {},
-        tags=dict(tags or {}),
-        asset_selection=frozenset(asset_selection) if asset_selection else None,
+        op_selection=None,
+        asset_selection=assets,
+        asset_check_selection=checks,
+        resolved_op_selection=None,
+        step_keys_to_execute=plan.step_keys_to_execute,
+        status=None,
+        tags=tags,
+        root_run_id=None,
+        parent_run_id=None,
+        job_snapshot=job.get_job_snapshot(),
+        execution_plan_snapshot=snapshot_from_execution_plan(plan, job.get_job_snapshot_id()),
+        parent_job_snapshot=job.get_parent_job_snapshot(),
         remote_job_origin=job_origin(job.name),
+        job_code_origin=None,
+        asset_graph=job.asset_layer.asset_graph,
     )
 
 

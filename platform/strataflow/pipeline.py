@@ -24,6 +24,8 @@ from strataflow.config.loader import TableRef
 from strataflow.config.models import TableConfig
 from strataflow.config.partitions import Window, previous_partition
 from strataflow.extract import SourceReader, plan_extract, spool_rows
+from strataflow.extract.fingerprint import MANIFEST_KEY as FINGERPRINT_KEY
+from strataflow.extract.fingerprint import Fingerprint
 from strataflow.extract.retry import with_retries
 from strataflow.extract.types import SourceColumn
 from strataflow.lake import (
@@ -91,6 +93,11 @@ def extract_partition(
             timezone=timezone,
             spool_dir=storage.spool_dir,
         )
+        extra: dict[str, object] = {"source_timezone": timezone}
+        if watermark and window is not None:
+            # What the late-data sensor compares with the source later (strataflow.extract.fingerprint).
+            fingerprint = Fingerprint(sum(f.rows for f in spooled.files), spooled.watermark_max)
+            extra[FINGERPRINT_KEY] = fingerprint.to_dict()
         try:
             return commit_partition(
                 storage,
@@ -101,7 +108,7 @@ def extract_partition(
                 files=spooled.files,
                 watermark_min=spooled.watermark_min,
                 watermark_max=spooled.watermark_max,
-                extra={"source_timezone": timezone},
+                extra=extra,
             )
         finally:
             spooled.close()

@@ -24,7 +24,8 @@ def check_sources(project: Project, *, raise_errors: bool = False) -> list[Confi
     problems: list[ConfigProblem] = []
     for source in project.registries:
         reader = open_reader(project, source)
-        for ref in (r for r in project.tables() if r.source == source):
+        refs = [r for r in project.tables() if r.source == source]
+        for ref in refs:
             try:
                 columns = [c.name for c in reader.columns(ref.name)]
             except LookupError as error:

@@ -12,7 +12,7 @@ select
     lines.order_date,
     product_categories.category_id,
     count(distinct lines.order_id) as order_count,
-    sum(case when lines.is_returned then 0 else lines.quantity end) as units_sold,
+    cast(sum(case when lines.is_returned then 0 else lines.quantity end) as bigint) as units_sold,
     sum(lines.net_revenue) as net_revenue
 from {{ ref('ain_order_lines') }} as lines
 left join product_categories on product_categories.product_id = lines.product_id

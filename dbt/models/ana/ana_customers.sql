@@ -3,15 +3,17 @@
 {{ strataflow.recompute_touched('customer_id', 'touched_customers') }}
 with customers as (
     select
-        hub.customer_hk,
+        -- text columns as varchar, as the contract declares them: on PostgreSQL an md5 is text and a
+        -- loaded string may be text or char(n), which an incremental run would see as a type change
+        cast(hub.customer_hk as varchar) as customer_hk,
         hub.customer_id,
-        sat.first_name,
-        sat.last_name,
-        sat.email,
-        sat.phone,
-        sat.country,
-        sat.city,
-        sat.preferences,
+        cast(sat.first_name as varchar) as first_name,
+        cast(sat.last_name as varchar) as last_name,
+        cast(sat.email as varchar) as email,
+        cast(sat.phone as varchar) as phone,
+        cast(sat.country as varchar) as country,
+        cast(sat.city as varchar) as city,
+        cast(sat.preferences as varchar) as preferences,
         sat.created_at,
         sat.valid_from as updated_at
     from {{ ref('vlt_sat_customer') }} as sat
@@ -49,8 +51,8 @@ lines as (
     select
         customer_id,
         count(distinct product_id) as distinct_products,
-        sum(quantity) as units_purchased,
-        sum(case when is_returned then quantity else 0 end) as units_returned
+        cast(sum(quantity) as bigint) as units_purchased,
+        cast(sum(case when is_returned then quantity else 0 end) as bigint) as units_returned
     from {{ ref('ain_order_lines') }}
     where is_revenue_order
         and {{ strataflow.touched_filter({'customer_id': 'customer_id'}, 'touched_customers') }}
@@ -71,7 +73,7 @@ select
     coalesce(revenue_orders.order_count, 0) as order_count,
     revenue_orders.first_order_at,
     revenue_orders.last_order_at,
-    coalesce(revenue_orders.lifetime_value, 0) as lifetime_value,
+    cast(coalesce(revenue_orders.lifetime_value, 0) as numeric(38, 2)) as lifetime_value,
     coalesce(cancellations.cancelled_order_count, 0) as cancelled_order_count,
     coalesce(lines.distinct_products, 0) as distinct_products,
     coalesce(lines.units_purchased, 0) as units_purchased,

@@ -10,8 +10,8 @@
     where='is_revenue_order',
     measures={
         'order_count': 'count(distinct order_id)',
-        'units_sold': 'sum(case when is_returned then 0 else quantity end)',
-        'returned_units': 'sum(case when is_returned then quantity else 0 end)',
-        'net_revenue': 'sum(net_revenue)',
+        'units_sold': 'cast(sum(case when is_returned then 0 else quantity end) as bigint)',
+        'returned_units': 'cast(sum(case when is_returned then quantity else 0 end) as bigint)',
+        'net_revenue': 'cast(sum(net_revenue) as numeric(38, 2))',
     }
 ) }}

@@ -7,9 +7,9 @@
     touched='touched_product_months',
     touched_period='month_start',
     measures={
-        'order_count': 'sum(order_count)',
-        'units_sold': 'sum(units_sold)',
-        'returned_units': 'sum(returned_units)',
-        'net_revenue': 'sum(net_revenue)',
+        'order_count': 'cast(sum(order_count) as bigint)',
+        'units_sold': 'cast(sum(units_sold) as bigint)',
+        'returned_units': 'cast(sum(returned_units) as bigint)',
+        'net_revenue': 'cast(sum(net_revenue) as numeric(38, 2))',
     }
 ) }}

@@ -8,7 +8,7 @@ with as_of as (
 recent as (
     select
         activity.customer_id,
-        sum(activity.revenue_order_count) as orders_30d,
+        cast(sum(activity.revenue_order_count) as bigint) as orders_30d,
         sum(activity.net_revenue) as revenue_30d
     from {{ ref('ain_customer_daily_activity') }} as activity
     cross join as_of
@@ -21,17 +21,18 @@ select
     as_of.as_of_date,
     customers.country,
     customers.phone is not null as has_phone,
-    {{ strataflow.days_between(strataflow.utc_date('customers.created_at'), 'as_of.as_of_date') }} as tenure_days,
+    cast({{ strataflow.days_between(strataflow.utc_date('customers.created_at'), 'as_of.as_of_date') }} as integer) as tenure_days,
     customers.order_count,
     customers.lifetime_value,
     {{ strataflow.ratio('customers.lifetime_value', 'customers.order_count') }} as avg_order_value,
-    {{ strataflow.days_between(strataflow.utc_date('customers.last_order_at'), 'as_of.as_of_date') }} as days_since_last_order,
+    cast({{ strataflow.days_between(strataflow.utc_date('customers.last_order_at'), 'as_of.as_of_date') }} as integer) as days_since_last_order,
     coalesce(recent.orders_30d, 0) as orders_30d,
     coalesce(recent.revenue_30d, 0) as revenue_30d,
     customers.cancelled_order_count,
     customers.distinct_products,
     {{ strataflow.ratio('customers.units_returned', 'customers.units_purchased') }} as return_rate,
-    customers.payment_methods
+    customers.payment_methods,
+    {{ strataflow.month_start(strataflow.utc_date('customers.first_order_at')) }} as cohort_month
 from {{ ref('ana_customers') }} as customers
 cross join as_of
 left join recent on recent.customer_id = customers.customer_id

@@ -1,3 +1,4 @@
+-- Version 2 (latest): version 1 plus the stock on hand and the review-weighted rating of its products.
 -- One row per vendor in its current state (deleted vendors kept, flagged): its current products and their
 -- ana_products measures summed, as of the latest order date in the data.
 with vendors as (
@@ -18,11 +19,14 @@ products as (
     select
         vendor_id,
         count(*) as product_count,
-        sum(case when status = 'active' then 1 else 0 end) as active_products,
-        sum(units_sold_30d) as units_sold_30d,
+        cast(sum(case when status = 'active' then 1 else 0 end) as bigint) as active_products,
+        cast(sum(units_sold_30d) as bigint) as units_sold_30d,
         sum(revenue_30d) as revenue_30d,
         sum(lifetime_units_sold) as lifetime_units_sold,
-        sum(lifetime_returned_units) as lifetime_returned_units
+        sum(lifetime_returned_units) as lifetime_returned_units,
+        cast(sum(inventory_on_hand) as bigint) as inventory_on_hand,
+        sum(review_count) as review_count,
+        sum(avg_rating * review_count) as rating_sum
     from {{ ref('ana_products') }}
     group by vendor_id
 )
@@ -40,7 +44,9 @@ select
     {{ strataflow.ratio(
         'products.lifetime_returned_units',
         'products.lifetime_units_sold + products.lifetime_returned_units'
-    ) }} as return_rate
+    ) }} as return_rate,
+    coalesce(products.inventory_on_hand, 0) as inventory_on_hand,
+    {{ strataflow.ratio('products.rating_sum', 'products.review_count') }} as avg_rating
 from vendors
 cross join as_of
 left join products on products.vendor_id = vendors.vendor_id

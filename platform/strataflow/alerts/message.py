@@ -17,7 +17,7 @@ _HEADLINES = {
     "freshness_resolved": "Resolved: asset is fresh again",
 }
 # Keys a check may use for an expectation's name, its column and its count of failing rows.
-_NAME_KEYS = ("expectation", "expectation_type", "kind", "type", "name", "check")
+_NAME_KEYS = ("expectation", "expectation_type", "name", "kind", "type", "check")
 _COLUMN_KEYS = ("column", "columns")
 _COUNT_KEYS = ("unexpected_count", "failing_rows", "failed_rows", "count", "failures", "observed_value")
 

@@ -84,7 +84,8 @@ class ColumnConfig(StrictModel):
 
     rename: str | None = None
     type: str | None = None
-    description: str | None = None
+    trim: bool | None = None  # strip leading/trailing whitespace in SRC; None -> the table's `trim`
+    description: str | None = None  # shared by the data dictionary, the dbt sources and the Dagster assets
     zero_dates: Literal["error", "null"] = "error"
     exclude: bool = False
 
@@ -147,6 +148,12 @@ class TableConfig(Documented):
     partitioning: PartitioningConfig
     columns: dict[str, ColumnConfig] = Field(default_factory=dict)
     pii: list[str] = Field(default_factory=list)
+    # Late-data sensor: how many of the last materialized partitions to compare with the source (0: off).
+    late_data_lookback: int = Field(default=7, ge=0)
+    # Strip leading/trailing whitespace from strings in SRC (per source via defaults:, per column via
+    # columns.<c>.trim). On by default: keys and codes padded by a source application otherwise fail joins
+    # and uniqueness; set it false for free text whose whitespace is content.
+    trim: bool = True
     # evolve: source column changes flow through (and are recorded); freeze: any change fails the extract
     schema_contract: Literal["evolve", "freeze"] = "evolve"
     freshness: FreshnessConfig | None = None
@@ -191,6 +198,10 @@ class TableConfig(Documented):
             if column in excluded and not where.startswith("columns."):
                 raise ValueError(f"column {column!r} is excluded (columns.{column}.exclude) but used as {where}")
         return self
+
+    def trims(self, column: str) -> bool:
+        cfg = self.columns.get(column)
+        return self.trim if cfg is None or cfg.trim is None else cfg.trim
 
     def excluded_columns(self) -> set[str]:
         return {name for name, cfg in self.columns.items() if cfg.exclude}

@@ -23,6 +23,7 @@ from dagster import (
     DefaultSensorStatus,
     EventLogRecord,
     EventRecordsFilter,
+    MarkdownMetadataValue,
     SensorDefinition,
     SensorEvaluationContext,
     SkipReason,
@@ -197,7 +198,9 @@ class AlertBuilder:
             return None
         alert_id = f"check-failed-{record.storage_id}"
         self.cursor.failing[episode] = alert_id
-        expectations, details = failing_expectations({k: _plain(v) for k, v in ev.metadata.items()})
+        # Markdown tables repeat the structured entries for the UI; an alert carries the data once.
+        plain = {k: _plain(v) for k, v in ev.metadata.items() if not isinstance(v, MarkdownMetadataValue)}
+        expectations, details = failing_expectations(plain)
         if ev.blocking:
             details = {"blocking": True, **details}
         return Alert(

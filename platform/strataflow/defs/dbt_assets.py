@@ -60,8 +60,9 @@ def lookback_days(project: Project) -> int:
 
 def build_dbt_assets(
     project: Project, manifest: Path, partitions_def: PartitionsDefinition, pool: str | None = None
-) -> tuple[AssetsDefinition, AssetsDefinition]:
-    """(partitioned part, full-rebuild part)."""
+) -> list[AssetsDefinition]:
+    """[partitioned part, full-rebuild part], leaving out a part without models (a registry whose sources
+    no model reads yet has neither)."""
     lookback = lookback_days(project)
     split = split_manifest(manifest)
 
@@ -91,7 +92,7 @@ def build_dbt_assets(
         with dbt_environment(project, DBT_STEP_ENV):
             yield from stream_with_table_metadata(dbt.cli(args, context=context))
 
-    return _dbt, _dbt_full
+    return [d for d, models in ((_dbt, split.partitioned), (_dbt_full, split.full)) if models]
 
 
 def dbt_resource(project: Project, project_dir: Path) -> DbtCliResource:

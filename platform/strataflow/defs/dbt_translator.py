@@ -44,13 +44,19 @@ class StrataflowDbtTranslator(DagsterDbtTranslator):
     """Models are keyed [<layer>, <model>] (their folder), so the UI reads the layers left to right."""
 
     def __init__(self, project_dir: Path | None = None) -> None:
-        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+        # Source tests (keys of full snapshots) become checks on the src/<source>/<table> assets.
+        super().__init__(
+            settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_source_tests_as_checks=True)
+        )
         self._project_dir = project_dir
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         fqn = dbt_resource_props.get("fqn", [])
         if dbt_resource_props["resource_type"] in ("model", "snapshot", "seed") and len(fqn) > 2:
-            return AssetKey([fqn[1], dbt_resource_props["name"]])
+            name, version = dbt_resource_props["name"], dbt_resource_props.get("version")
+            if version is not None and str(version) != str(dbt_resource_props.get("latest_version")):
+                name = f"{name}_v{version}"  # an older version of a versioned model: its own asset
+            return AssetKey([fqn[1], name])
         return super().get_asset_key(dbt_resource_props)
 
     def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> AutomationCondition | None:

@@ -34,10 +34,27 @@ def main_partitioning(project: Project) -> PartitioningConfig:
     return counts.most_common(1)[0][0]
 
 
+def job_groups(project: Project) -> list[tuple[str, PartitioningConfig, list[TableRef]]]:
+    """(job name, partitioning, tables) per job, the main job first: shared with `strataflow run`."""
+    main = main_partitioning(project)
+    groups: dict[PartitioningConfig, list[TableRef]] = {}
+    for ref in project.tables():
+        groups.setdefault(ref.config.partitioning, []).append(ref)
+    out = []
+    for n, (partitioning, refs) in enumerate(sorted(groups.items(), key=lambda g: g[0] != main)):
+        if partitioning == main:
+            name = MAIN_JOB if main.grain == "daily" else f"strataflow_{main.grain}"
+        else:
+            name = f"strataflow_{partitioning.grain}_{n}"
+        out.append((name, partitioning, refs))
+    return out
+
+
 def build_jobs(
     project: Project, dbt: Sequence[AssetsDefinition], exclude_checks: Sequence[AssetChecksDefinition] = ()
 ) -> tuple[list, list[ScheduleDefinition]]:
-    """`exclude_checks`: separately scheduled checks (freshness) that partition runs must not execute."""
+    """`dbt`: the dbt parts (none when no model is enabled for this registry: RAW and SRC only).
+    `exclude_checks`: separately scheduled checks (freshness) that partition runs must not execute."""
     main = main_partitioning(project)
     # DuckDB is a single-writer file: steps of a run take turns instead of racing for its lock.
     executor = (
@@ -45,18 +62,13 @@ def build_jobs(
         if isinstance(project.environment.warehouse, DuckDBWarehouseConfig)
         else (multiprocess_executor)
     )
-    groups: dict[PartitioningConfig, list[TableRef]] = {}
-    for ref in project.tables():
-        groups.setdefault(ref.config.partitioning, []).append(ref)
-
     jobs = []
-    for n, (partitioning, refs) in enumerate(sorted(groups.items(), key=lambda g: g[0] != main)):
+    for name, partitioning, refs in job_groups(project):
         selection = AssetSelection.assets(*[k for ref in refs for k in (raw_key(ref), src_key(ref))])
-        if partitioning == main:
-            name, description = MAIN_JOB if main.grain == "daily" else f"strataflow_{main.grain}", "RAW, SRC and dbt"
+        description = "RAW and SRC"
+        if partitioning == main and dbt:
+            description = "RAW, SRC and dbt"
             selection = selection | AssetSelection.assets(*dbt)
-        else:
-            name, description = f"strataflow_{partitioning.grain}_{n}", "RAW and SRC"
         if exclude_checks:
             selection = selection - AssetSelection.checks(*exclude_checks)
         jobs.append(

@@ -58,7 +58,13 @@ def _describe(ref: TableRef) -> dict[str, str]:
         "primary_key": ", ".join(cfg.primary_key) or "(none)",
         "watermark": cfg.watermark or "(none)",
         "config_file": str(ref.file),
+        **{f"column_description/{cfg.output_name(c)}": d.description for c, d in cfg.columns.items() if d.description},
     }
+
+
+def _with_registry_description(ref: TableRef, what: str) -> str:
+    """The registry's table description (shared with the data dictionary and dbt sources) leads."""
+    return f"{ref.config.description}\n\n{what}" if ref.config.description else what
 
 
 def build_raw_asset(ref: TableRef) -> AssetsDefinition:
@@ -69,7 +75,9 @@ def build_raw_asset(ref: TableRef) -> AssetsDefinition:
         partitions_def=partitions_for(cfg.partitioning),
         group_name=f"raw_{ref.source}",
         kinds={"mysql", "parquet"},
-        description=f"Rows of {ref.source}.{cfg.name} exactly as extracted ({cfg.load_type}).",
+        description=_with_registry_description(
+            ref, f"Rows of {ref.source}.{cfg.name} exactly as extracted ({cfg.load_type})."
+        ),
         metadata=_describe(ref),
         retry_policy=RetryPolicy(max_retries=1, delay=5, backoff=Backoff.EXPONENTIAL),
         backfill_policy=ONE_PARTITION_PER_RUN,
@@ -143,10 +151,11 @@ def build_src_asset(
         partitions_def=partitions_for(cfg.partitioning),
         group_name=f"src_{ref.source}",
         kinds={"polars", "parquet"},
-        description=(
+        description=_with_registry_description(
+            ref,
             f"{ref.source}.{cfg.name} standardized: snake_case, typed, trimmed, UTC, deduplicated by key, "
             f"PII masked, with _batch_id/_partition/_loaded_at/_op; validated by its expectation suite, then "
-            f"in the lake and in src.{ref.warehouse_table}."
+            f"in the lake and in src.{ref.warehouse_table}.",
         ),
         metadata=_describe(ref),
         backfill_policy=ONE_PARTITION_PER_RUN,

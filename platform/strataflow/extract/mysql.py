@@ -57,6 +57,12 @@ class MySQLReader:
             )
             return [row[0] for row in cur.fetchall()]
 
+    def query(self, sql: str) -> list[tuple]:
+        """A small read-only query (e.g. the late-data fingerprints); rows as tuples."""
+        with self._connect() as conn, conn.cursor() as cur:
+            cur.execute(sql)
+            return list(cur.fetchall())
+
     def columns(self, table: str) -> list[SourceColumn]:
         with self._connect() as conn, conn.cursor() as cur:
             cur.execute(_COLUMNS_SQL, (self._params["database"], table))

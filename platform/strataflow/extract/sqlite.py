@@ -26,8 +26,8 @@ class SQLiteReader:
     def _connect(self) -> sqlite3.Connection:
         if not self.path.exists():
             raise FileNotFoundError(
-                f"SQLite source {self.path} does not exist; create it with `strataflow demo --setup-only` "
-                "or point the source path at an existing file"
+                f"SQLite source {self.path} does not exist; create the demo shop there with "
+                f"`strataflow demo-source --sqlite {self.path}`, or point the source's path at an existing file"
             )
         return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
 
@@ -35,6 +35,11 @@ class SQLiteReader:
         with self._connect() as conn:
             rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY 1").fetchall()
         return [r[0] for r in rows]
+
+    def query(self, sql: str) -> list[tuple]:
+        """A small read-only query (e.g. the late-data fingerprints); rows as tuples."""
+        with self._connect() as conn:
+            return conn.execute(sql).fetchall()
 
     def columns(self, table: str) -> list[SourceColumn]:
         with self._connect() as conn:

@@ -53,7 +53,8 @@ def standardize(
     df = pl.from_arrow(raw)
     assert isinstance(df, pl.DataFrame)
     df = _to_utc(df, ctx.source_timezone)
-    df = df.with_columns(pl.col(pl.String).str.strip_chars())
+    trimmed = [n for n, t in df.schema.items() if t == pl.String and table.trims(n)]
+    df = df.with_columns(pl.col(trimmed).str.strip_chars()) if trimmed else df
     df = _apply_types(df, table)
     if table.primary_key:
         if null_keys == "keep":
@@ -62,7 +63,7 @@ def standardize(
         else:
             _reject_null_keys(df, table, ctx)
             df = _dedup_latest(df, table)
-    df = df.with_columns(_op_expr(table, ctx).alias("_op"))
+    df = df.with_columns(_op_expr(table, ctx, df.schema).alias("_op"))
     if deleted_keys is not None and deleted_keys.num_rows:
         df = _append_hard_deletes(df, deleted_keys, table, ctx)
     if table.pii:
@@ -142,8 +143,19 @@ def _dedup_latest(df: pl.DataFrame, table: TableConfig) -> pl.DataFrame:
     )
 
 
-def _op_expr(table: TableConfig, ctx: BatchContext) -> pl.Expr:
-    deleted = pl.col(table.soft_delete).is_not_null() if table.soft_delete else pl.lit(False)
+def _deleted_expr(table: TableConfig, schema: pl.Schema) -> pl.Expr:
+    """A timestamp-like soft-delete column marks deletion by being set; a flag (bool/int) by being true/non-zero."""
+    if not table.soft_delete:
+        return pl.lit(False)
+    column = pl.col(table.soft_delete)
+    dtype = schema[table.soft_delete]
+    if dtype == pl.Boolean or dtype.is_integer():
+        return column.fill_null(0).cast(pl.Boolean)
+    return column.is_not_null()
+
+
+def _op_expr(table: TableConfig, ctx: BatchContext, schema: pl.Schema) -> pl.Expr:
+    deleted = _deleted_expr(table, schema)
     if table.created and ctx.window_start is not None:
         inserted = pl.col(table.created) >= pl.lit(ctx.window_start)
     elif table.load_type == "full":

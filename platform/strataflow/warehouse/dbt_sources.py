@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from strataflow.config import Project, TableRef
 
 HEADER = """\
-# GENERATED from configs/sources/{source}.yaml by `strataflow dbt-sources` (and on every code location
-# load). Edit the registry, not this file. Each table maps to the SRC asset [src, {source}, <table>].
+# GENERATED from configs/sources/{source}.yaml (into the dbt build folder on every code location load, or
+# by `strataflow dbt-sources --out DIR`). Edit the registry, not this file. Each table maps to the SRC
+# asset [src, {source}, <table>].
 # Tests live here only for full snapshots: a change log holds a key once per partition it changed in.
 """
 
 
 def _describe(ref: TableRef) -> str:
+    """The registry's description (shared with the data dictionary and the Dagster assets), then the load type."""
     what = (
         "latest full snapshot"
         if ref.config.load_type == "full"
         else ("change log: one row per key per partition in which it changed")
     )
-    return f"{ref.config.load_type}: {what}"
+    text = f"{ref.config.load_type}: {what}"
+    return f"{ref.config.description.rstrip('.')}. ({text})" if ref.config.description else text
 
 
 def render_source(source: str, tables: list[TableRef]) -> str:
@@ -38,17 +42,20 @@ def render_source(source: str, tables: list[TableRef]) -> str:
         lines += [
             f"      - name: {cfg.name}",
             f"        identifier: {ref.warehouse_table}",
-            f'        description: "{_describe(ref)}"',
+            f"        description: {json.dumps(_describe(ref))}",
             "        config:",
             "          meta:",
             f"            dagster: {{asset_key: [src, {source}, {cfg.name}]}}",
             f"            strataflow: {{load_type: {cfg.load_type}, primary_key: [{', '.join(keys)}]}}",
         ]
-        if keys:
+        described = {cfg.output_name(c): d.description for c, d in cfg.columns.items() if d.description}
+        if keys or described:
             lines.append("        columns:")
-            for key in keys:
-                lines.append(f"          - name: {key}")
-                if cfg.load_type == "full":
+            for column in [*keys, *(c for c in described if c not in keys)]:
+                lines.append(f"          - name: {column}")
+                if column in described:
+                    lines.append(f"            description: {json.dumps(described[column])}")
+                if column in keys and cfg.load_type == "full":
                     lines.append("            data_tests: [not_null, unique]")
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
@@ -59,8 +66,12 @@ def sources_dir(dbt_dir: Path) -> Path:
 
 
 def write_sources(project: Project, dbt_dir: Path) -> list[Path]:
-    """Write one <source>.yml per registry (only when its content changed); remove stale ones."""
-    target = sources_dir(dbt_dir)
+    """Write one <source>.yml per registry into dbt_dir/models/sources (see write_sources_to)."""
+    return write_sources_to(project, sources_dir(dbt_dir))
+
+
+def write_sources_to(project: Project, target: Path) -> list[Path]:
+    """Write one <source>.yml per registry (only when its content changed); remove stale generated ones."""
     target.mkdir(parents=True, exist_ok=True)
     written = []
     wanted = set()

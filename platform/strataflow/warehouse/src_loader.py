@@ -19,7 +19,8 @@ def load_src_partition(warehouse: Warehouse, ref: TableRef, manifest: Manifest, 
         table=ref.warehouse_table,
         partition=manifest.partition,
         mode="replace_table" if ref.config.load_type == "full" else "replace_partition",
-        batch_id=manifest.batch_id,
+        # The audit row carries the batch id the rows carry in `_batch_id` (the RAW batch), so they join.
+        batch_id=str(manifest.extra.get("raw_batch_id") or manifest.batch_id),
         watermark_min=_parse(manifest.watermark_min),
         watermark_max=_parse(manifest.watermark_max),
     )
