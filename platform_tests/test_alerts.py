@@ -57,6 +57,20 @@ def ge_suite() -> AssetCheckResult:
     )
 
 
+@asset_check(asset=orders, name="quality", blocking=True)
+def quality_with_a_warning() -> AssetCheckResult:
+    """Shaped like strataflow's quality check: passed (no `error` failed), one `warn` expectation failing."""
+    return AssetCheckResult(
+        passed=True,
+        severity=AssetCheckSeverity.WARN,
+        metadata={
+            "failed_errors": 0,
+            "failed_warnings": 1,
+            "failures": [{"expectation": "regex", "column": "email", "unexpected_count": 2, "success": False}],
+        },
+    )
+
+
 @asset(key=["mrt", "broken"])
 def broken() -> None:
     raise RuntimeError("the warehouse went away")
@@ -302,3 +316,20 @@ def test_platform_yaml_alerts_default_to_the_jsonl_file_and_reject_a_literal_web
     (configs / "platform.yaml").write_text(text)
     with pytest.raises(ConfigError, match="secrets must not be written"):
         load_project(configs, "local")
+
+
+def test_a_failing_warn_expectation_alerts_once_and_does_not_block(tmp_path: Path, instance: DagsterInstance) -> None:
+    hook = Webhook()
+    cfg = _config(tmp_path, hook)
+    try:
+        cursor = _tick(cfg, instance, None)
+        run = materialize([orders, quality_with_a_warning], instance=instance, partition_key="2024-01-03")
+        assert run.success  # a warning never blocks
+        cursor = _tick(cfg, instance, cursor)
+        _tick(cfg, instance, cursor)
+        assert [h["strataflow"]["kind"] for h in hook.received] == ["check_warned"]
+        alert = hook.received[0]["strataflow"]
+        assert alert["severity"] == "warn" and alert["check"] == "quality"
+        assert alert["expectations"] == [{"expectation": "regex", "column": "email", "count": 2}]
+    finally:
+        hook.close()

@@ -7,10 +7,13 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-AlertKind = Literal["check_failed", "check_resolved", "run_failed", "freshness_failed", "freshness_resolved"]
+AlertKind = Literal[
+    "check_failed", "check_warned", "check_resolved", "run_failed", "freshness_failed", "freshness_resolved"
+]
 
 _HEADLINES = {
     "check_failed": "Check failed",
+    "check_warned": "Check passed with failing warn expectations",
     "check_resolved": "Resolved: check passes again",
     "run_failed": "Run failed",
     "freshness_failed": "Asset is stale",

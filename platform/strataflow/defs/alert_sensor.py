@@ -183,7 +183,7 @@ class AlertBuilder:
         if ev.passed:
             failed_id = self.cursor.failing.pop(episode, None)
             if failed_id is None:
-                return None
+                return self._warned(record, ev, common)
             return Alert(
                 id=f"check-resolved-{record.storage_id}",
                 kind="check_resolved",
@@ -207,6 +207,24 @@ class AlertBuilder:
             id=alert_id,
             kind="check_failed",
             severity=ev.severity.value.lower(),
+            description=ev.description,
+            expectations=expectations,
+            details=details,
+            occurred_at=record.timestamp,
+            **common,
+        )
+
+    def _warned(self, record: EventLogRecord, ev: AssetCheckEvaluation, common: dict[str, Any]) -> Alert | None:
+        """A passing check whose `warn` expectations failed (quality's `failed_warnings`): recorded and
+        alerted once per evaluation, never blocking (the check passed, so automation goes on)."""
+        plain = {k: _plain(v) for k, v in ev.metadata.items() if not isinstance(v, MarkdownMetadataValue)}
+        if not plain.get("failed_warnings"):
+            return None
+        expectations, details = failing_expectations(plain)
+        return Alert(
+            id=f"check-warned-{record.storage_id}",
+            kind="check_warned",
+            severity="warn",
             description=ev.description,
             expectations=expectations,
             details=details,
