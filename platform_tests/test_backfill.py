@@ -65,6 +65,9 @@ def test_models_split_into_partitioned_and_full_rebuild() -> None:
     assert "ain_changed_keys" in split.partitioned  # a table, but it reads the partition window
     assert {"mrt_customer_features", "ana_products", "vlt_sat_category"} <= set(split.full)
     assert not set(split.partitioned) & set(split.full)
+    # Both versions of a versioned model are selected, each by its fqn.
+    versions = {"fqn:strataflow.mrt.mrt_vendor_performance.v1", "fqn:strataflow.mrt.mrt_vendor_performance.v2"}
+    assert versions <= set(split.select("full").split())
 
 
 @pytest.mark.slow

@@ -22,10 +22,12 @@ WINDOW_MACROS = ("partition_window", "incremental_window")
 class ModelSplit:
     partitioned: tuple[str, ...]  # model names, sorted
     full: tuple[str, ...]
+    fqns: dict[str, tuple[str, ...]]  # part -> the models' fully qualified names (one per version)
 
     def select(self, part: str) -> str:
-        """A dbt `--select` string of one part's models."""
-        return " ".join(self.partitioned if part == "partitioned" else self.full)
+        """A dbt `--select` string of one part's models, by fqn: a plain name selects every version of a
+        versioned model in dbt but none in dagster-dbt's own resolution."""
+        return " ".join(f"fqn:{f}" for f in self.fqns[part])
 
 
 def _reads_window(node: Mapping[str, Any]) -> bool:
@@ -46,9 +48,14 @@ def split_models(manifest: Mapping[str, Any]) -> ModelSplit:
             partitioned.add(uid)
             todo.extend(parents[uid])
     names = {uid: n["name"] for uid, n in models.items()}
+    full = [u for u in models if u not in partitioned]
     return ModelSplit(
-        partitioned=tuple(sorted(names[u] for u in partitioned)),
-        full=tuple(sorted(names[u] for u in models if u not in partitioned)),
+        partitioned=tuple(sorted({names[u] for u in partitioned})),
+        full=tuple(sorted({names[u] for u in full})),
+        fqns={
+            "partitioned": tuple(sorted(".".join(models[u]["fqn"]) for u in partitioned)),
+            "full": tuple(sorted(".".join(models[u]["fqn"]) for u in full)),
+        },
     )
 
 
