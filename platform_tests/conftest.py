@@ -69,3 +69,14 @@ def mysql_url(database: str) -> str:
 
 def mysql_connect(database: str) -> pymysql.connections.Connection:
     return pymysql.connect(**MYSQL, database=database, charset="utf8mb4", autocommit=False)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _environment_restored_per_module() -> Iterator[None]:
+    """The demo and `strataflow run` set STRATAFLOW_PARTITIONS, STRATAFLOW_ENV, DAGSTER_HOME... for their own
+    process, as a CLI may; in the test process they must not leak into the next module (a narrowed partition
+    range made every later module's 2025-01-01 partition unknown)."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)

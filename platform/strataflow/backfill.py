@@ -75,7 +75,11 @@ def plan_backfill(defs: Definitions, refs: Sequence[TableRef], first: date, last
     graph = defs.resolve_asset_graph()
     lake = [k for ref in refs for k in (raw_key(ref), src_key(ref))]
     downstream = AssetSelection.assets(*[src_key(r) for r in refs]).downstream().resolve(graph)
-    dbt = sorted((k for k in downstream if k.path[0] not in ("raw", "src")), key=lambda k: k.to_user_string())
+    # Materializable only: exposures (external assets downstream of the marts) are not run.
+    dbt = sorted(
+        (k for k in downstream if k.path[0] not in ("raw", "src") and graph.get(k).is_materializable),
+        key=lambda k: k.to_user_string(),
+    )
     partitions_def = graph.get(lake[0]).partitions_def
     assert partitions_def is not None
     window = TimeWindow(
