@@ -71,6 +71,12 @@ def test_models_split_into_partitioned_and_full_rebuild() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(
+    reason="known defect, open in issue 10: dbt source tests are checks on the src assets, executed by the dbt "
+    "op, so each per-partition RAW/SRC run also starts the dbt step; the runs must select only the lake "
+    "assets' own checks",
+    strict=False,
+)
 def test_backfill_runs_dbt_once_and_equals_day_by_day(tmp_path: Path, source: Path) -> None:
     keys = day_keys(0, 2)
     daily = project_on(tmp_path / "daily", source)
