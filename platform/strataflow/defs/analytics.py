@@ -67,6 +67,8 @@ def exposure_specs(manifest: Path, dbt: list[AssetsDefinition]) -> list[AssetSpe
                 description=exposure.get("description") or None,
                 group_name="exposures",
                 kinds={exposure.get("type") or "exposure"},
+                owners=[owner["email"]] if "@" in str(owner.get("email") or "") else ["team:analytics-engineering"],
+                tags={"layer": "exposures"},
                 metadata={
                     "dbt/exposure_type": exposure.get("type") or "",
                     "dbt/maturity": exposure.get("maturity") or "",
