@@ -13,6 +13,11 @@ import pymysql
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+# moto accepts any credentials but S3 clients sign nothing without them. Set once at import, so the
+# per-module environment restore below keeps them (set inside the session fixture, they vanished at the end of
+# whichever module first started the server, and every later S3 test got 403 Access Denied).
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 MYSQL = {
     "host": os.environ.get("STRATAFLOW_TEST_MYSQL_HOST", "127.0.0.1"),
     "port": 3306,
@@ -32,8 +37,6 @@ def s3_endpoint() -> Iterator[str]:
     """moto's standalone S3 server (a real HTTP endpoint) on loopback."""
     from moto.server import ThreadedMotoServer
 
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
