@@ -19,6 +19,7 @@ from strataflow.connections import open_storage
 from strataflow.definitions import build_definitions
 from strataflow.defs.jobs import MAIN_JOB
 from strataflow.lake import LakeStorage, partition_prefix, read_committed
+from strataflow.local_runs import checks_run_with
 from strataflow.transform.masking import mask_value
 
 REPO = Path(__file__).resolve().parents[1]
@@ -52,12 +53,21 @@ def run_partitions(
     """Run the main job (or `job`, built once by the caller) for each partition key, one run each;
     `asset_selection` runs a subset of its assets."""
     job = job or build_definitions(project).resolve_job_def(MAIN_JOB)
+    if asset_selection:
+        job = subset(job, asset_selection)
     results = []
     for key in keys:
-        result = job.execute_in_process(partition_key=key, instance=instance, asset_selection=asset_selection)
+        result = job.execute_in_process(partition_key=key, instance=instance)
         assert result.success, key
         results.append(result)
     return results
+
+
+def subset(job: JobDefinition, keys: Sequence[AssetKey]) -> JobDefinition:
+    """`job` limited to `keys` and the checks their own steps run (not dbt's source tests on SRC assets,
+    which `asset_selection=` would take, starting dbt in a RAW/SRC-only run)."""
+    assets = frozenset(keys)
+    return job.get_subset(asset_selection=assets, asset_check_selection=checks_run_with(job, assets))
 
 
 def run_lake_partitions(project: Project, keys: list[str], instance: DagsterInstance) -> list[ExecuteInProcessResult]:

@@ -71,12 +71,6 @@ def test_models_split_into_partitioned_and_full_rebuild() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="known defect, open in issue 10: dbt source tests are checks on the src assets, executed by the dbt "
-    "op, so each per-partition RAW/SRC run also starts the dbt step; the runs must select only the lake "
-    "assets' own checks",
-    strict=False,
-)
 def test_backfill_runs_dbt_once_and_equals_day_by_day(tmp_path: Path, source: Path) -> None:
     keys = day_keys(0, 2)
     daily = project_on(tmp_path / "daily", source)
@@ -104,9 +98,11 @@ def test_backfill_runs_dbt_once_and_equals_day_by_day(tmp_path: Path, source: Pa
 
     day_by_day = warehouse_state(tmp_path / "daily" / "warehouse.duckdb")
     backfilled = warehouse_state(tmp_path / "backfill" / "warehouse.duckdb")
-    assert day_by_day.keys() == backfilled.keys()
+    # Models that read no source (MetricFlow's time spines) are not downstream of a backfilled table.
+    assert set(day_by_day) - set(backfilled) == {"mrt.mrt_time_spine_daily", "mrt.mrt_time_spine_hourly"}
+    assert set(backfilled) <= set(day_by_day)
     assert "mrt.mrt_customer_features" in backfilled and backfilled["vlt.vlt_sat_customer"]
-    different = [t for t in day_by_day if day_by_day[t] != backfilled[t]]
+    different = [t for t in backfilled if day_by_day[t] != backfilled[t]]
     assert not different, f"backfill and day-by-day runs differ in {different}"
 
 

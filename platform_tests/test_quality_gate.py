@@ -25,7 +25,7 @@ from click.testing import CliRunner
 from dagster import AssetKey, DagsterEventType, DagsterInstance
 
 from conftest import mysql_connect
-from pipeline_helpers import START, make_project, mysql_source_config
+from pipeline_helpers import START, make_project, mysql_source_config, subset
 from strataflow.cli import main as cli
 from strataflow.config import Project, load_project
 from strataflow.connections import open_storage
@@ -88,7 +88,7 @@ def run(project: Project, instance: DagsterInstance, key: str, selection: list[A
     job = defs.resolve_job_def(MAIN_JOB)
     if selection is None:
         selection = [k for k in defs.resolve_asset_graph().get_all_asset_keys() if k.path[0] in ("raw", "src")]
-    return job.execute_in_process(partition_key=key, instance=instance, asset_selection=selection, raise_on_error=False)
+    return subset(job, selection).execute_in_process(partition_key=key, instance=instance, raise_on_error=False)
 
 
 def sql(db: str, *statements: str) -> None:

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-from dagster import AssetKey, DagsterEvent, DagsterInstance, DagsterRun, JobDefinition
+from dagster import AssetCheckKey, AssetKey, DagsterEvent, DagsterInstance, DagsterRun, JobDefinition
 from dagster._core.definitions.job_base import InMemoryJob
 from dagster._core.execution.api import execute_run_iterator
 from dagster._core.remote_origin import (
@@ -59,7 +59,7 @@ def create_run(
     assets = checks = None
     if asset_selection:
         assets = frozenset(asset_selection)
-        checks = frozenset(c for c in job.asset_layer.asset_graph.asset_check_keys if c.asset_key in assets)
+        checks = checks_run_with(job, assets)
         job = job.get_subset(asset_selection=assets, asset_check_selection=checks)
     tags = dict(tags or {})
     plan = create_execution_plan(job=job, run_config=run_config or {}, instance_ref=instance.get_ref(), tags=tags)
@@ -83,6 +83,24 @@ def create_run(
         job_code_origin=None,
         asset_graph=job.asset_layer.asset_graph,
     )
+
+
+def checks_run_with(job: JobDefinition, assets: frozenset[AssetKey]) -> frozenset[AssetCheckKey]:
+    """The job's checks that run with `assets`: the checks on them, and the checks a selected step evaluates
+    on assets it does not produce (dbt's source tests on the src assets, run by the dbt step).
+
+    Not a check on a selected asset that only an unselected step evaluates: `asset_selection=` alone takes
+    those, so a RAW/SRC run would start the dbt step for its source tests."""
+    selected: set[AssetCheckKey] = set()
+    for assets_def in job.asset_layer.asset_graph.assets_defs:
+        standalone = not assets_def.keys
+        runs_here = bool(assets_def.keys & assets)
+        for check in assets_def.check_keys:
+            on_selected = check.asset_key in assets
+            evaluated_by_selected_step = runs_here and (on_selected or check.asset_key not in assets_def.keys)
+            if (standalone and on_selected) or evaluated_by_selected_step:
+                selected.add(check)
+    return frozenset(selected)
 
 
 def execute(instance: DagsterInstance, job: JobDefinition, run: DagsterRun) -> Iterator[DagsterEvent]:
