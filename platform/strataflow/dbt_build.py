@@ -71,11 +71,12 @@ def prepare_dbt_build(project: Project, source_dir: Path | None = None) -> DbtBu
     with _locked(build.dir / ".lock"):
         files = mirror(source_dir, build.dir)
         write_sources(project, build.dir)
-        fingerprint = _fingerprint(build.dir, files, env)
+        target = project.environment.warehouse.kind
+        fingerprint = _fingerprint(build.dir, files, env, target)
         stamp = build.dir / "target" / FINGERPRINT
         if build.manifest.exists() and stamp.exists() and stamp.read_text() == fingerprint:
             return build
-        _parse(build.dir, env)
+        _parse(build.dir, env, target)
         stamp.write_text(fingerprint)
     return build
 
@@ -113,10 +114,10 @@ def mirror(source_dir: Path, target: Path) -> list[Path]:
     return sorted(wanted)
 
 
-def _fingerprint(build: Path, files: list[Path], env: dict[str, str]) -> str:
+def _fingerprint(build: Path, files: list[Path], env: dict[str, str], target: str) -> str:
     """Every input of a parse: each mirrored file's path, size and mtime, the generated sources' text and
     the dbt env (hashed: it may hold a password)."""
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(f"--target {target}\n".encode())
     for rel in files:
         stat = (build / rel).stat()
         digest.update(f"{rel}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
@@ -127,7 +128,9 @@ def _fingerprint(build: Path, files: list[Path], env: dict[str, str]) -> str:
     return digest.hexdigest()
 
 
-def _parse(project_dir: Path, env: dict[str, str]) -> None:
+def _parse(project_dir: Path, env: dict[str, str], target: str) -> None:
+    """`--target` as the runs pass it: dbt keeps the parse (partial parsing) only when the target,
+    profile and --vars of a run equal the parse's, else every run re-parses the whole project."""
     result = subprocess.run(
         [
             str(dbt_executable()),
@@ -137,6 +140,8 @@ def _parse(project_dir: Path, env: dict[str, str]) -> None:
             str(project_dir),
             "--profiles-dir",
             str(project_dir),
+            "--target",
+            target,
         ],
         cwd=project_dir,
         env={**os.environ, **env, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},

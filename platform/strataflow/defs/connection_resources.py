@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from dagster import EnvVar
-from dagster_aws.s3 import S3Resource
-from dagster_snowflake import SnowflakeResource
 
 from strataflow.config import Project
 from strataflow.config.models import S3LakeConfig, SnowflakeWarehouseConfig
+
+if TYPE_CHECKING:
+    from dagster_aws.s3 import S3Resource
+    from dagster_snowflake import SnowflakeResource
 
 _ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}$")
 
@@ -44,6 +46,8 @@ def lake_s3_resource(project: Project) -> S3Resource | None:
     lake = project.environment.lake
     if not isinstance(lake, S3LakeConfig):
         return None
+    from dagster_aws.s3 import S3Resource  # ~1 s of imports (boto3): only for an S3 lake
+
     return S3Resource(
         endpoint_url=lake.endpoint_url,
         region_name=lake.region,
@@ -56,6 +60,8 @@ def snowflake_resource(project: Project) -> SnowflakeResource | None:
     wh = project.environment.warehouse
     if not isinstance(wh, SnowflakeWarehouseConfig):
         return None
+    from dagster_snowflake import SnowflakeResource  # ~3 s of imports (Snowpark): only for Snowflake
+
     return SnowflakeResource(
         account=wh.account,
         user=wh.user,

@@ -6,13 +6,15 @@ single-run backfill policy so a backfill of N days runs dbt once over the whole 
 partition per run); `strataflow_dbt_full` holds the models rebuilt in full, unpartitioned, built once after
 them."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetsDefinition, BackfillPolicy, Config, PartitionsDefinition
 from dagster_dbt import DbtCliResource, dbt_assets
+from packaging.version import Version
 
 from strataflow.config import Project
 from strataflow.dbt_partitioning import split_manifest
@@ -95,8 +97,23 @@ def build_dbt_assets(
     return [d for d, models in ((_dbt, split.partitioned), (_dbt_full, split.full)) if models]
 
 
+class StrataflowDbtCli(DbtCliResource):
+    """dagster-dbt's resource without two start-up costs strataflow does not need, ~5 s per dbt step:
+    the `dbt --version` subprocess (a full dbt import) that tells dbt Core from Fusion (strataflow runs the
+    dbt-core of its own environment), and the in-process dbt adapter that `fetch_row_counts` and
+    `fetch_column_metadata` use (strataflow reads row counts and column types from its post-hook's log
+    lines: defs/dbt_metadata.py)."""
+
+    @property
+    def _cli_version(self) -> Version:
+        return Version(version("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> Any:
+        return None
+
+
 def dbt_resource(project: Project, project_dir: Path) -> DbtCliResource:
-    return DbtCliResource(
+    return StrataflowDbtCli(
         project_dir=str(project_dir),
         profiles_dir=str(project_dir),
         target=project.environment.warehouse.kind,

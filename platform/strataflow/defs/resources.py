@@ -5,8 +5,6 @@ from __future__ import annotations
 from functools import cached_property
 
 from dagster import ConfigurableResource
-from dagster_aws.s3 import S3Resource
-from dagster_snowflake import SnowflakeResource
 
 from strataflow import connections
 from strataflow.config import Project, load_project
@@ -20,12 +18,14 @@ class StrataflowResource(ConfigurableResource):
     """configs_dir / env default to STRATAFLOW_CONFIGS / STRATAFLOW_ENV (see strataflow.config).
 
     `lake_s3` / `snowflake`: when the environment's lake is on S3 / its warehouse is Snowflake, the
-    dagster-aws and dagster-snowflake resources (built from the same config) supply the connection."""
+    dagster-aws and dagster-snowflake resources (built from the same config) supply the connection.
+    Both are typed by their base class: importing dagster-aws and dagster-snowflake costs ~1 s and ~3 s,
+    paid only where the lake is on S3 or the warehouse is Snowflake (defs/connection_resources.py)."""
 
     configs_dir: str | None = None
     env: str | None = None
-    lake_s3: S3Resource | None = None
-    snowflake: SnowflakeResource | None = None
+    lake_s3: ConfigurableResource | None = None
+    snowflake: ConfigurableResource | None = None
 
     @cached_property
     def project(self) -> Project:
