@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from strataflow.config.models import TableConfig
 from strataflow.extract import MySQLReader
 from strataflow.lake import LakeStorage, partition_prefix, read_manifest
 from strataflow.pipeline import extract_partition, reconcile_partition, standardize_validate_load
-from strataflow.quality.contracts import SchemaContractError
+from strataflow.quality.contracts import SchemaContractError, baseline_key
 from strataflow.quality.freshness import freshness
 from strataflow.warehouse import DuckDBWarehouse
 
@@ -60,31 +61,54 @@ def add_column(db: str) -> None:
         conn.commit()
 
 
-def test_frozen_table_fails_on_a_new_column_before_writing(parts) -> None:
+def alter(db: str, *statements: str) -> None:
+    with contextlib.closing(mysql_connect(db)) as conn, conn.cursor() as cur:
+        for statement in statements:
+            cur.execute(statement)
+        conn.commit()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("ADD COLUMN color VARCHAR(10) NULL", r"column 'color' added"),
+        ("DROP COLUMN amount", r"column 'amount' dropped \(decimal128\(12, 2\)\)"),
+        ("MODIFY amount VARCHAR(20)", r"column 'amount' type changed from decimal128\(12, 2\) to string"),
+    ],
+)
+def test_frozen_table_fails_on_any_schema_change_before_writing(parts, change: str, message: str) -> None:
     reader, storage, _wh, db = parts
     ref = ref_for("freeze")
     first = extract_partition(reader, storage, ref, DAY)
-    add_column(db)
-    with pytest.raises(SchemaContractError, match=r"column 'color' added.*Nothing was written"):
+    baseline = storage.read_bytes(baseline_key(ref))
+    # The rows change too: an extract that wrote would commit a new manifest.
+    alter(db, f"ALTER TABLE items {change}", "UPDATE items SET updated_at = updated_at + INTERVAL 1 SECOND")
+    with pytest.raises(SchemaContractError, match=message + r".*Nothing was written"):
         extract_partition(reader, storage, ref, DAY)
-    after = read_manifest(storage, partition_prefix("raw", "shop", "items", DAY))
-    assert after == first.commit.manifest
+    assert read_manifest(storage, partition_prefix("raw", "shop", "items", DAY)) == first.commit.manifest
+    assert storage.read_bytes(baseline_key(ref)) == baseline  # the contract itself did not move
 
 
 def test_evolving_table_carries_a_new_column_to_the_warehouse(parts) -> None:
     reader, storage, wh, db = parts
     ref = ref_for("evolve")
     suite = load_suite_text("expectations:\n  - not_null: [id]\n  - columns_match: true\n  - types_match: true\n")
-    extract_partition(reader, storage, ref, DAY)
+    audit = lambda: contextlib.nullcontext(wh)  # noqa: E731 - the warehouse the test holds open
+    extract_partition(reader, storage, ref, DAY, audit=audit, run_id="r1")
     assert standardize_validate_load(storage, wh, ref, suite, DAY, pii_salt=None).passed
+    assert wh.query("select count(*) from audit.check_results where check_name = 'schema_contract'") == [(0,)]
     add_column(db)
-    result = extract_partition(reader, storage, ref, DAY)
+    result = extract_partition(reader, storage, ref, DAY, audit=audit, run_id="r2")
     assert [(c.column, c.change) for c in result.schema_changes] == [("color", "added")]
+    recorded = wh.query(
+        "select asset, partition, expectation, severity, success, run_id, details from audit.check_results "
+        "where check_name = 'schema_contract'"
+    )
+    assert [r[:6] for r in recorded] == [("raw/shop/items", DAY, "added(color)", "warn", True, "r2")]
+    assert json.loads(recorded[0][6]) == {"column": "color", "change": "added", "before": None, "after": "string"}
     outcome = standardize_validate_load(storage, wh, ref, suite, DAY, pii_salt=None, run_id="r2")
     assert outcome.passed, outcome.report.summary()
     assert wh.query("select color from src.shop__items where id = 3") == [("red",)]
-    audit = wh.query("select count(*) from audit.check_results where run_id = 'r2' and success")
-    assert audit == [(3,)]
 
 
 def test_reconciliation_passes_then_fails_with_the_numbers(parts) -> None:

@@ -2,7 +2,7 @@
 call these two functions, and each module below keeps one job.
 
     extract_partition:           plan (extract) -> schema contract (quality) -> spool (extract)
-                                 -> commit RAW (lake)
+                                 -> commit RAW (lake) -> schema changes let through -> audit (warehouse)
     standardize_validate_load:   standardize (transform) -> validate (quality, Great Expectations)
                                  -> commit SRC (lake) -> load (warehouse)          when the suite passes
                                  -> keep the batch under rejected/ (lake)          when an error fails
@@ -12,6 +12,8 @@ call these two functions, and each module below keeps one job.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -73,9 +75,13 @@ def extract_partition(
     timezone: str = "UTC",
     attempts: int = 4,
     base_delay: float = 1.0,
+    audit: Callable[[], AbstractContextManager[Warehouse]] | None = None,
+    run_id: str = "",
 ) -> ExtractResult:
     """Read the partition from the source and commit it to RAW. A frozen table whose source columns
-    changed fails here with SchemaContractError, before anything is written."""
+    changed fails here with SchemaContractError, before anything is written; an evolving table's changes
+    go through and, with `audit` (opens the warehouse), get one `schema_contract` row each in
+    audit.check_results. The warehouse is opened only then: RAW otherwise never takes its lock."""
     started = time.monotonic()
     table = ref.config
     what = f"extract {ref.source}.{table.name} partition {partition}"
@@ -130,7 +136,27 @@ def extract_partition(
     )
     if contract.first or contract.changes:
         write_baseline(storage, ref, contract.baseline, contract.changes)
+    if contract.changes and audit is not None:
+        with audit() as warehouse:
+            record_checks(warehouse, schema_change_rows(ref, partition, contract.changes, run_id))
     return ExtractResult(commit, plan.window, keys_commit, time.monotonic() - started, contract.changes)
+
+
+def schema_change_rows(ref: TableRef, partition: str, changes: list[SchemaChange], run_id: str) -> list[CheckRow]:
+    """One audit row per change an evolving table let through: a warning that passed, with the change."""
+    return [
+        CheckRow.of(
+            asset=f"raw/{ref.source}/{ref.name}",
+            partition=partition,
+            check="schema_contract",
+            expectation=f"{c.change}({c.column})",
+            severity="warn",
+            success=True,
+            run_id=run_id,
+            details=c.to_dict(),
+        )
+        for c in changes
+    ]
 
 
 # ------------------------------------------------------------------------------------------ SRC
