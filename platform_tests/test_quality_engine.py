@@ -1,21 +1,25 @@
-"""The quality engine without Dagster, on a real MariaDB table, a local lake and DuckDB: schema contracts
-(freeze fails before anything is written, evolve carries a new column to the warehouse), reconciliation
-(passes, then fails with the numbers when a committed file loses a row), freshness, suite config errors."""
+"""The quality engine on a real MariaDB table, a local lake and DuckDB: schema contracts (freeze fails
+before anything is written on an added, dropped or retyped column; evolve carries a new column to the
+warehouse and audits it), reconciliation (duplicates dropped, cdc hard deletes, full snapshots; fails with
+the numbers, also as the Dagster check result), freshness, suite config errors."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from dagster import AssetCheckSeverity, AssetKey
 
 from conftest import mysql_connect, mysql_url
 from strataflow.config import ConfigError, TableRef
 from strataflow.config.expectations import load_suite
 from strataflow.config.models import TableConfig
+from strataflow.defs.quality import reconciliation_check_result
 from strataflow.extract import MySQLReader
 from strataflow.lake import LakeStorage, partition_prefix, read_manifest
 from strataflow.pipeline import extract_partition, reconcile_partition, standardize_validate_load
@@ -132,6 +136,91 @@ def test_reconciliation_passes_then_fails_with_the_numbers(parts) -> None:
     assert "SRC files hold 29 rows but the manifest committed 30" in text
     assert "SRC has 29 rows, expected 30 = RAW 30 - 0 + 0" in text
     assert "warehouse has 30 rows, SRC 29 (difference 1)" in text
+
+
+def test_reconciliation_check_in_dagster_fails_with_every_number(parts) -> None:
+    """The SRC asset's `reconciliation` check result: failed, severity error, every figure as metadata."""
+    reader, storage, wh, _db = parts
+    ref = ref_for("evolve")
+    extract_partition(reader, storage, ref, DAY)
+    assert standardize_validate_load(storage, wh, ref, load_suite_text("expectations: []\n"), DAY, pii_salt=None).passed
+    assert wh.query("delete from src.shop__items where id <= 2") == [(2,)]  # the warehouse lost two rows
+    result = reconciliation_check_result(
+        AssetKey(["src", "shop", "items"]), reconcile_partition(reader, storage, wh, ref, DAY)
+    )
+    assert not result.passed and result.severity == AssetCheckSeverity.ERROR
+    figures = {k: v.value for k, v in result.metadata.items()}
+    assert figures == {
+        "source": 30,
+        "raw": 30,
+        "src": 30,
+        "warehouse": 28,
+        "duplicates_dropped": 0,
+        "hard_deletes": 0,
+        "problems": ["warehouse has 28 rows, SRC 30 (difference -2)"],
+    }
+    assert result.description == (
+        "source 30, RAW 30, SRC 30 (= RAW - 0 duplicates + 0 hard deletes), warehouse 28: "
+        "warehouse has 28 rows, SRC 30 (difference -2)"
+    )
+
+
+def test_reconciliation_accounts_for_duplicates_dropped(parts) -> None:
+    """Two versions of a key in one window: RAW has both, SRC and the warehouse the latest only."""
+    reader, storage, wh, db = parts
+    alter(
+        db,
+        "ALTER TABLE items DROP PRIMARY KEY",  # a source without the constraint: one key twice in the window
+        f"INSERT INTO items VALUES (3, 99, '{DAY} 12:00:00'), (7, 98, '{DAY} 13:00:00'), (7, 97, '{DAY} 14:00:00')",
+    )
+    ref = ref_for("evolve")
+    extract_partition(reader, storage, ref, DAY)
+    outcome = standardize_validate_load(storage, wh, ref, load_suite_text("expectations: []\n"), DAY, pii_salt=None)
+    assert outcome.standardized.duplicates_dropped == 3
+    result = reconcile_partition(reader, storage, wh, ref, DAY)
+    assert result.passed, result.summary()
+    assert (result.source, result.raw, result.duplicates_dropped, result.src, result.warehouse) == (33, 33, 3, 30, 30)
+    assert wh.query("select amount from src.shop__items where id = 7") == [(Decimal("97.00"),)]  # the latest
+
+
+def test_reconciliation_accounts_for_hard_deletes_of_a_cdc_table(parts) -> None:
+    """Keys gone from the source between two days come in as 'D' rows: SRC = RAW + hard deletes."""
+    reader, storage, wh, db = parts
+    ref = ref_for("evolve", load_type="cdc", detect_hard_deletes=True)
+    suite = load_suite_text("expectations: []\n")
+    extract_partition(reader, storage, ref, DAY)
+    assert standardize_validate_load(storage, wh, ref, suite, DAY, pii_salt=None).passed
+    day2 = "2025-01-02"
+    alter(
+        db, "DELETE FROM items WHERE id IN (4, 5)", "UPDATE items SET updated_at = '2025-01-02 10:00:00' WHERE id = 6"
+    )
+    extract_partition(reader, storage, ref, day2)
+    outcome = standardize_validate_load(storage, wh, ref, suite, day2, pii_salt=None)
+    assert outcome.standardized.hard_deletes == 2
+    result = reconcile_partition(reader, storage, wh, ref, day2)
+    assert result.passed, result.summary()
+    assert (result.source, result.raw, result.hard_deletes, result.src, result.warehouse) == (1, 1, 2, 3, 3)
+    ops = wh.query(f"select id, _op from src.shop__items where _partition = '{day2}' order by id")
+    assert ops == [(4, "D"), (5, "D"), (6, "U")]
+
+
+def test_reconciliation_of_a_full_snapshot_counts_the_whole_table(parts) -> None:
+    """A full table: source = the whole table, and the warehouse table (replaced each day) = SRC."""
+    reader, storage, wh, db = parts
+    ref = ref_for("evolve", load_type="full", primary_key=[], watermark=None)
+    suite = load_suite_text("expectations: []\n")
+    extract_partition(reader, storage, ref, DAY)
+    assert standardize_validate_load(storage, wh, ref, suite, DAY, pii_salt=None).passed
+    first = reconcile_partition(reader, storage, wh, ref, DAY)
+    assert first.passed and (first.source, first.raw, first.src, first.warehouse) == (30, 30, 30, 30)
+    day2 = "2025-01-02"
+    alter(db, "DELETE FROM items WHERE id <= 3", "INSERT INTO items VALUES (31, 1, '2024-06-01 00:00:00')")
+    extract_partition(reader, storage, ref, day2)
+    assert standardize_validate_load(storage, wh, ref, suite, day2, pii_salt=None).passed
+    second = reconcile_partition(reader, storage, wh, ref, day2)
+    assert second.passed, second.summary()
+    assert (second.source, second.raw, second.src, second.warehouse) == (28, 28, 28, 28)
+    assert wh.query("select count(*) from src.shop__items") == [(28,)]  # replaced, not appended
 
 
 def test_freshness_of_the_newest_committed_partition(parts) -> None:
