@@ -7,18 +7,22 @@ from __future__ import annotations
 
 import contextlib
 import json
+import shutil
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+import yaml
 from dagster import AssetCheckSeverity, AssetKey
 
 from conftest import mysql_connect, mysql_url
-from strataflow.config import ConfigError, TableRef
+from pipeline_helpers import make_project, mysql_source_config
+from strataflow.config import ConfigError, TableRef, load_project
 from strataflow.config.expectations import load_suite
 from strataflow.config.models import TableConfig
+from strataflow.connections import open_storage, open_warehouse, pii_salt
 from strataflow.defs.quality import reconciliation_check_result
 from strataflow.extract import MySQLReader
 from strataflow.lake import LakeStorage, partition_prefix, read_manifest
@@ -233,6 +237,43 @@ def test_freshness_of_the_newest_committed_partition(parts) -> None:
     assert freshness(storage, "shop", ref.config, now=end + timedelta(hours=25)).passed
     late = freshness(storage, "shop", ref.config, now=end + timedelta(hours=27))
     assert not late.passed and late.newest_partition == DAY and "lags 27.0 h" in late.summary()
+
+
+def test_default_suite_names_a_camel_case_key_as_src_does(mysql_db: str, tmp_path: Path) -> None:
+    """No suite file, source columns WidgetID/UpdatedAt: the default suite, the gate's key and the SRC
+    watermark all use the SRC names (widget_id, updated_at), so a clean partition passes and loads."""
+    alter(
+        mysql_db,
+        "CREATE TABLE widgets (WidgetID INT PRIMARY KEY, Label VARCHAR(20), UpdatedAt DATETIME(6) NOT NULL)",
+        f"INSERT INTO widgets VALUES (1, 'a', '{DAY} 01:00:00'), (2, 'b', '{DAY} 02:00:00'), "
+        f"(3, NULL, '{DAY} 03:00:00')",
+    )
+    project = make_project(
+        tmp_path,
+        mysql_source_config(mysql_db),
+        {"kind": "local", "path": str(tmp_path / "lake")},
+        {"kind": "duckdb", "path": str(tmp_path / "wh.duckdb")},
+    )
+    table = {"name": "widgets", "load_type": "incremental", "primary_key": ["WidgetID"], "watermark": "UpdatedAt"}
+    registry = {"partitioning": {"grain": "daily", "start": DAY}}
+    (project.configs_dir / "sources" / "shop.yaml").write_text(yaml.safe_dump({"tables": [{**table, **registry}]}))
+    shutil.rmtree(project.configs_dir / "expectations" / "shop")  # no suite file: the default suite applies
+    project = load_project(project.configs_dir, "test")
+    ref = project.table("shop", "widgets")
+
+    suite = project.suite(ref)
+    assert suite.file is None
+    assert [(i.kind, i.columns()) for i in suite.expectations] == [
+        ("not_null", ["widget_id"]),
+        ("unique", ["widget_id"]),
+        ("columns_match", []),
+    ]
+    storage = open_storage(project)
+    extract_partition(MySQLReader(mysql_url(mysql_db)), storage, ref, DAY)
+    with open_warehouse(project) as wh:
+        outcome = standardize_validate_load(storage, wh, ref, suite, DAY, pii_salt=pii_salt(project))
+        assert outcome.passed, outcome.report.summary()
+        assert wh.query("select widget_id, label from src.shop__widgets order by 1") == [(1, "a"), (2, "b"), (3, None)]
 
 
 def load_suite_text(text: str, tmp: list[Path] = []):  # noqa: B006 - one scratch file per process

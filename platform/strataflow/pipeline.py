@@ -23,7 +23,6 @@ import pyarrow.compute as pc
 
 from strataflow.config.expectations import Suite
 from strataflow.config.loader import TableRef
-from strataflow.config.models import TableConfig
 from strataflow.config.partitions import Window, previous_partition
 from strataflow.extract import SourceReader, plan_extract, spool_rows
 from strataflow.extract.fingerprint import MANIFEST_KEY as FINGERPRINT_KEY
@@ -234,12 +233,6 @@ def gate_rejects_null_keys(suite: Suite, key: list[str]) -> bool:
     return bool(key) and set(key) <= covered
 
 
-def src_key_names(table: TableConfig) -> list[str]:
-    from strataflow.transform.naming import snake_case
-
-    return [snake_case(table.output_name(c)) for c in table.primary_key]
-
-
 def standardize_validate_load(
     storage: LakeStorage,
     warehouse: Warehouse,
@@ -257,7 +250,7 @@ def standardize_validate_load(
     started = time.monotonic()
     # NULL keys are never merged; the gate rejects such a batch (kept under rejected/ with the count) when
     # its suite blocks on them, else standardization refuses it outright.
-    null_keys = "keep" if gate_rejects_null_keys(suite, src_key_names(ref.config)) else "reject"
+    null_keys = "keep" if gate_rejects_null_keys(suite, ref.config.src_primary_key) else "reject"
     std = standardize_partition(storage, ref.source, ref.config, partition, pii_salt=pii_salt, null_keys=null_keys)
     asset = f"src/{ref.source}/{ref.name}"
     report = validate_batch(
@@ -265,7 +258,7 @@ def standardize_validate_load(
         suite,
         asset=asset,
         partition=partition,
-        primary_key=src_key_names(ref.config),
+        primary_key=ref.config.src_primary_key,
         expected_schema=expected_src_schema(storage, ref),
         previous_rows=previous_src_rows(storage, ref, partition),
         docs_dir=docs_dir,

@@ -63,7 +63,7 @@ class Project:
     def suite(self, ref: TableRef) -> Suite:
         """The table's suite file, else the default suite derived from the registry."""
         found = self.suites.get((ref.source, ref.name))
-        return found or default_suite([ref.config.output_name(c) for c in ref.config.primary_key])
+        return found or default_suite(ref.config.src_primary_key)
 
     def tables(self) -> list[TableRef]:
         return [
