@@ -19,7 +19,7 @@ from dagster import AssetCheckSeverity, AssetKey
 
 from conftest import mysql_connect, mysql_url
 from pipeline_helpers import make_project, mysql_source_config
-from strataflow.config import ConfigError, TableRef, load_project
+from strataflow.config import ConfigError, Project, TableRef, load_project
 from strataflow.config.expectations import load_suite
 from strataflow.config.models import TableConfig
 from strataflow.connections import open_storage, open_warehouse, pii_salt
@@ -29,6 +29,7 @@ from strataflow.lake import LakeStorage, partition_prefix, read_manifest
 from strataflow.pipeline import extract_partition, reconcile_partition, standardize_validate_load
 from strataflow.quality.contracts import SchemaContractError, baseline_key
 from strataflow.quality.freshness import freshness
+from strataflow.validation import check_sources
 from strataflow.warehouse import DuckDBWarehouse
 
 DAY = "2025-01-01"
@@ -239,26 +240,32 @@ def test_freshness_of_the_newest_committed_partition(parts) -> None:
     assert not late.passed and late.newest_partition == DAY and "lags 27.0 h" in late.summary()
 
 
-def test_default_suite_names_a_camel_case_key_as_src_does(mysql_db: str, tmp_path: Path) -> None:
-    """No suite file, source columns WidgetID/UpdatedAt: the default suite, the gate's key and the SRC
-    watermark all use the SRC names (widget_id, updated_at), so a clean partition passes and loads."""
+def widgets_project(db: str, tmp_path: Path) -> Project:
+    """A project whose one table, shop.widgets, has CamelCase source columns (WidgetID, Label, UpdatedAt)
+    and no suite file."""
     alter(
-        mysql_db,
+        db,
         "CREATE TABLE widgets (WidgetID INT PRIMARY KEY, Label VARCHAR(20), UpdatedAt DATETIME(6) NOT NULL)",
         f"INSERT INTO widgets VALUES (1, 'a', '{DAY} 01:00:00'), (2, 'b', '{DAY} 02:00:00'), "
         f"(3, NULL, '{DAY} 03:00:00')",
     )
     project = make_project(
         tmp_path,
-        mysql_source_config(mysql_db),
+        mysql_source_config(db),
         {"kind": "local", "path": str(tmp_path / "lake")},
         {"kind": "duckdb", "path": str(tmp_path / "wh.duckdb")},
     )
     table = {"name": "widgets", "load_type": "incremental", "primary_key": ["WidgetID"], "watermark": "UpdatedAt"}
     registry = {"partitioning": {"grain": "daily", "start": DAY}}
     (project.configs_dir / "sources" / "shop.yaml").write_text(yaml.safe_dump({"tables": [{**table, **registry}]}))
-    shutil.rmtree(project.configs_dir / "expectations" / "shop")  # no suite file: the default suite applies
-    project = load_project(project.configs_dir, "test")
+    shutil.rmtree(project.configs_dir / "expectations" / "shop")
+    return load_project(project.configs_dir, "test")
+
+
+def test_default_suite_names_a_camel_case_key_as_src_does(mysql_db: str, tmp_path: Path) -> None:
+    """No suite file, source columns WidgetID/UpdatedAt: the default suite, the gate's key and the SRC
+    watermark all use the SRC names (widget_id, updated_at), so a clean partition passes and loads."""
+    project = widgets_project(mysql_db, tmp_path)
     ref = project.table("shop", "widgets")
 
     suite = project.suite(ref)
@@ -274,6 +281,21 @@ def test_default_suite_names_a_camel_case_key_as_src_does(mysql_db: str, tmp_pat
         outcome = standardize_validate_load(storage, wh, ref, suite, DAY, pii_salt=pii_salt(project))
         assert outcome.passed, outcome.report.summary()
         assert wh.query("select widget_id, label from src.shop__widgets order by 1") == [(1, "a"), (2, "b"), (3, None)]
+
+
+def test_validate_refuses_date_format_on_a_column_the_source_types_as_datetime(mysql_db: str, tmp_path: Path) -> None:
+    """`strataflow validate` (online) knows the live types: date_format on a DATETIME column is refused."""
+    project = widgets_project(mysql_db, tmp_path)
+    suite = project.configs_dir / "expectations" / "shop" / "widgets.yaml"
+    suite.parent.mkdir(parents=True)
+    suite.write_text("expectations:\n  - date_format: {column: label, format: '%Y'}\n"
+                     "  - date_format: {column: updated_at, format: '%Y-%m-%d'}\n")  # fmt: skip
+    project = load_project(project.configs_dir, "test")  # no registry type: loading cannot tell
+    assert [str(p) for p in check_sources(project)] == [
+        f"{suite}: expectations[1].date_format.column: date_format checks the text of a string column, but "
+        "'updated_at' is timestamp[us, tz=UTC] in src.shop__widgets. Fix: remove the expectation (a typed date "
+        "or timestamp has no format to check; use between or not_null on it), or point it at a text column"
+    ]
 
 
 def load_suite_text(text: str, tmp: list[Path] = []):  # noqa: B006 - one scratch file per process
