@@ -5,6 +5,7 @@ check metadata the Dagster `quality` check shows (percent, the 20-row sample cap
 
 from __future__ import annotations
 
+import json
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,8 +15,11 @@ import pytest
 
 from strataflow.config.expectations import Suite, load_suite
 from strataflow.defs.quality import report_metadata
+from strataflow.pipeline import quality_rows
 from strataflow.quality.results import SAMPLE_SIZE, ExpectationResult, ValidationReport
 from strataflow.quality.runner import validate_batch
+from strataflow.warehouse import DuckDBWarehouse
+from strataflow.warehouse.check_log import DETAILS_MAX, CheckRow, record_checks
 
 
 def suite_of(text: str) -> Suite:
@@ -121,3 +125,30 @@ def test_check_metadata_carries_percent_and_at_most_20_sampled_rows() -> None:
         metadata["failed_errors"] == 1
         and "| between(amount) | error | 30 | 30.00 |" in metadata["failures_table"].value
     )
+
+
+def test_audit_details_of_long_samples_stay_valid_json_in_the_warehouse(tmp_path: Path) -> None:
+    """20 sampled values of 600 characters (quotes and non-ASCII, which JSON escaping lengthens): the
+    audit row's details fit 8000 characters and DuckDB still parses them."""
+    bad = '"é' * 300  # 600 characters, 2400 once escaped
+    data = pa.table({"id": pa.array(range(30), pa.int64()), "code": [bad] * 30})
+    report = validate(
+        data, "  - regex: {column: code, pattern: '^[A-Z]+$'}\n  - length_between: {column: code, max: 5}\n"
+    )
+    rows = quality_rows(report, "run-1")
+    rows.append(CheckRow.of(asset="a", partition="p", check="c", expectation="e", severity="warn", success=False,
+                            run_id="run-1", details={"note": bad * 30}))  # fmt: skip
+    with DuckDBWarehouse(str(tmp_path / "wh.duckdb")) as wh:
+        record_checks(wh, rows)
+        stored = wh.query("select expectation, details, json_valid(details) from audit.check_results order by 1")
+    assert [(name, ok) for name, _d, ok in stored] == [
+        ("e", True),
+        ("length_between(code)", True),
+        ("regex(code)", True),
+    ]
+    assert all(len(details) <= DETAILS_MAX for _n, details, _ok in stored)
+    regex = json.loads(stored[2][1])
+    assert 0 < len(regex["sample"]) < 20 and regex["sample_truncated"] == 20 - len(regex["sample"])
+    assert regex["sample"][0] == {"code": bad, "id": 0}
+    note = json.loads(stored[0][1])
+    assert note["truncated"] is True and note["chars"] > DETAILS_MAX and note["head"].startswith('{"note": "\\"')
