@@ -193,6 +193,13 @@ def test_rejected_partition_leaves_the_warehouse_and_dbt_alone(
     )
     by_name = {a[0]: a for a in audit}
     assert by_name["between(total_amount)"][1:4] == ("error", False, 1)
+    # The RAW asset let the dropped column through (evolve) and the engine audited it.
+    contract = wh_rows(
+        project,
+        "select asset, expectation, severity, success from audit.check_results "
+        f"where check_name = 'schema_contract' and partition = '{DAY1}'",
+    )
+    assert contract == [("raw/shop/orders", "dropped(shipping_note)", "warn", True)]
     assert json.loads(by_name["regex(currency)"][4])["sample"] == [
         {"currency": "eur", "order_id": bad_day["ids"]["regex"]}
     ]

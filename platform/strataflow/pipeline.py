@@ -2,7 +2,7 @@
 call these two functions, and each module below keeps one job.
 
     extract_partition:           plan (extract) -> schema contract (quality) -> spool (extract)
-                                 -> commit RAW (lake)
+                                 -> commit RAW (lake) -> schema changes let through -> audit (warehouse)
     standardize_validate_load:   standardize (transform) -> validate (quality, Great Expectations)
                                  -> commit SRC (lake) -> load (warehouse)          when the suite passes
                                  -> keep the batch under rejected/ (lake)          when an error fails
@@ -12,6 +12,8 @@ call these two functions, and each module below keeps one job.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +23,6 @@ import pyarrow.compute as pc
 
 from strataflow.config.expectations import Suite
 from strataflow.config.loader import TableRef
-from strataflow.config.models import TableConfig
 from strataflow.config.partitions import Window, previous_partition
 from strataflow.extract import SourceReader, plan_extract, spool_rows
 from strataflow.extract.fingerprint import MANIFEST_KEY as FINGERPRINT_KEY
@@ -73,9 +74,13 @@ def extract_partition(
     timezone: str = "UTC",
     attempts: int = 4,
     base_delay: float = 1.0,
+    audit: Callable[[], AbstractContextManager[Warehouse]] | None = None,
+    run_id: str = "",
 ) -> ExtractResult:
     """Read the partition from the source and commit it to RAW. A frozen table whose source columns
-    changed fails here with SchemaContractError, before anything is written."""
+    changed fails here with SchemaContractError, before anything is written; an evolving table's changes
+    go through and, with `audit` (opens the warehouse), get one `schema_contract` row each in
+    audit.check_results. The warehouse is opened only then: RAW otherwise never takes its lock."""
     started = time.monotonic()
     table = ref.config
     what = f"extract {ref.source}.{table.name} partition {partition}"
@@ -130,7 +135,27 @@ def extract_partition(
     )
     if contract.first or contract.changes:
         write_baseline(storage, ref, contract.baseline, contract.changes)
+    if contract.changes and audit is not None:
+        with audit() as warehouse:
+            record_checks(warehouse, schema_change_rows(ref, partition, contract.changes, run_id))
     return ExtractResult(commit, plan.window, keys_commit, time.monotonic() - started, contract.changes)
+
+
+def schema_change_rows(ref: TableRef, partition: str, changes: list[SchemaChange], run_id: str) -> list[CheckRow]:
+    """One audit row per change an evolving table let through: a warning that passed, with the change."""
+    return [
+        CheckRow.of(
+            asset=f"raw/{ref.source}/{ref.name}",
+            partition=partition,
+            check="schema_contract",
+            expectation=f"{c.change}({c.column})",
+            severity="warn",
+            success=True,
+            run_id=run_id,
+            details=c.to_dict(),
+        )
+        for c in changes
+    ]
 
 
 # ------------------------------------------------------------------------------------------ SRC
@@ -208,12 +233,6 @@ def gate_rejects_null_keys(suite: Suite, key: list[str]) -> bool:
     return bool(key) and set(key) <= covered
 
 
-def src_key_names(table: TableConfig) -> list[str]:
-    from strataflow.transform.naming import snake_case
-
-    return [snake_case(table.output_name(c)) for c in table.primary_key]
-
-
 def standardize_validate_load(
     storage: LakeStorage,
     warehouse: Warehouse,
@@ -231,7 +250,7 @@ def standardize_validate_load(
     started = time.monotonic()
     # NULL keys are never merged; the gate rejects such a batch (kept under rejected/ with the count) when
     # its suite blocks on them, else standardization refuses it outright.
-    null_keys = "keep" if gate_rejects_null_keys(suite, src_key_names(ref.config)) else "reject"
+    null_keys = "keep" if gate_rejects_null_keys(suite, ref.config.src_primary_key) else "reject"
     std = standardize_partition(storage, ref.source, ref.config, partition, pii_salt=pii_salt, null_keys=null_keys)
     asset = f"src/{ref.source}/{ref.name}"
     report = validate_batch(
@@ -239,7 +258,7 @@ def standardize_validate_load(
         suite,
         asset=asset,
         partition=partition,
-        primary_key=src_key_names(ref.config),
+        primary_key=ref.config.src_primary_key,
         expected_schema=expected_src_schema(storage, ref),
         previous_rows=previous_src_rows(storage, ref, partition),
         docs_dir=docs_dir,

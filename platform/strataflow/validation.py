@@ -3,13 +3,23 @@ expectation suite names exists in the table's SRC form (source columns after ren
 
 from __future__ import annotations
 
+import pyarrow as pa
+
 from strataflow.cli_errors import explain
 from strataflow.config import ConfigProblem, Project, TableRef
 from strataflow.config.expectations import column_problems as suite_column_problems
+from strataflow.config.expectations import type_problems
 from strataflow.config.source_check import column_problems, missing_table
 from strataflow.connections import open_reader
+from strataflow.extract import SourceReader
 from strataflow.transform.naming import output_names
 from strataflow.transform.standardize import META_COLUMNS
+
+
+def type_names(schema: pa.Schema) -> dict[str, str]:
+    """Each column's type as suites' type checks name it: "string" for text, else Arrow's name."""
+    text = (pa.types.is_string, pa.types.is_large_string, pa.types.is_string_view)
+    return {f.name: "string" if any(t(f.type) for t in text) else str(f.type) for f in schema}
 
 
 def src_columns(ref: TableRef, source_columns: list[str]) -> list[str]:
@@ -39,7 +49,9 @@ def check_sources(project: Project, *, raise_errors: bool = False) -> list[Confi
             problems.extend(column_problems(ref, columns))
             if (ref.source, ref.name) in project.suites:
                 suite = project.suites[(ref.source, ref.name)]
-                problems.extend(suite_column_problems(suite, src_columns(ref, columns), f"src.{ref.warehouse_table}"))
+                where = f"src.{ref.warehouse_table}"
+                problems.extend(suite_column_problems(suite, src_columns(ref, columns), where))
+                problems.extend(type_problems(suite, _live_src_types(reader, ref), where))
     return problems
 
 
@@ -76,6 +88,20 @@ def suite_problems_from_lake(project: Project) -> list[ConfigProblem]:
         except Exception:
             return problems
         if baseline is not None:
-            columns = src_schema(baseline, ref.config).names
-            problems.extend(suite_column_problems(suite, columns, f"src.{ref.warehouse_table}"))
+            schema = src_schema(baseline, ref.config)
+            problems.extend(suite_column_problems(suite, schema.names, f"src.{ref.warehouse_table}"))
+            problems.extend(type_problems(suite, type_names(schema), f"src.{ref.warehouse_table}"))
     return problems
+
+
+def _live_src_types(reader: SourceReader, ref: TableRef) -> dict[str, str]:
+    """SRC column types of the table as the source declares it now (empty if its types are unsupported:
+    the extract reports those)."""
+    from strataflow.extract.types import arrow_schema
+    from strataflow.transform import src_schema
+
+    try:
+        schema = src_schema(arrow_schema(reader.columns(ref.name)), ref.config)
+    except Exception:
+        return {}
+    return type_names(schema)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -317,4 +318,31 @@ def column_problems(suite: Suite, columns: list[str], table: str) -> list[Config
                     f"{hint}use one of the SRC columns: {', '.join(columns)}",
                 )
             )
+    return problems
+
+
+TEXT_TYPES = frozenset({"string"})  # the registry's text type; Arrow string types are named so by callers
+
+
+def type_problems(suite: Suite, types: Mapping[str, str], table: str) -> list[ConfigProblem]:
+    """`date_format` on a column known not to be text (a registry `type:`, the lake's schema baseline or the
+    live source): Great Expectations fails it with no count and no reason, so such a suite is refused when
+    it loads. `types` maps SRC column names to their type ("string" for text); unknown columns pass here."""
+    problems = []
+    for item in suite.expectations:
+        if item.kind != "date_format":
+            continue
+        column = item.columns()[0]
+        kind = types.get(column)
+        if kind is None or kind in TEXT_TYPES:
+            continue
+        problems.append(
+            ConfigProblem(
+                suite.file or "(default suite)",
+                format_key_path(["expectations", item.index, item.kind]) + ".column",
+                f"date_format checks the text of a string column, but {column!r} is {kind} in {table}",
+                "remove the expectation (a typed date or timestamp has no format to check; use between or "
+                "not_null on it), or point it at a text column",
+            )
+        )
     return problems

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from strataflow.config.envsubst import is_single_env_reference, substitute
 from strataflow.config.errors import ConfigError, ConfigProblem, format_key_path
-from strataflow.config.expectations import Suite, default_suite, load_suite
+from strataflow.config.expectations import Suite, default_suite, load_suite, type_problems
 from strataflow.config.models import (
     EnvironmentConfig,
     PlatformConfig,
@@ -63,7 +63,7 @@ class Project:
     def suite(self, ref: TableRef) -> Suite:
         """The table's suite file, else the default suite derived from the registry."""
         found = self.suites.get((ref.source, ref.name))
-        return found or default_suite([ref.config.output_name(c) for c in ref.config.primary_key])
+        return found or default_suite(ref.config.src_primary_key)
 
     def tables(self) -> list[TableRef]:
         return [
@@ -156,9 +156,14 @@ def _load_suites(configs: Path, registries: dict[str, SourceRegistry]) -> dict[t
             )
             continue
         try:
-            suites[(source, table)] = load_suite(file)
+            suite = load_suite(file)
         except ConfigError as err:
             problems.extend(err.problems)
+            continue
+        config = next(t for t in registries[source].tables if t.name == table)
+        declared = {config.output_name(c): col.type for c, col in config.columns.items() if col.type}
+        problems.extend(type_problems(suite, declared, f"src.{source}__{table} (declared in the registry)"))
+        suites[(source, table)] = suite
     if problems:
         raise ConfigError(problems)
     return suites

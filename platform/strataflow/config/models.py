@@ -10,6 +10,7 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from strataflow.config.identifiers import check_identifier, is_safe_identifier
+from strataflow.config.naming import src_name
 
 LoadType = Literal["full", "incremental", "scd1", "scd2", "cdc"]
 MERGE_LOAD_TYPES: frozenset[str] = frozenset({"incremental", "scd1", "scd2", "cdc"})
@@ -210,9 +211,14 @@ class TableConfig(Documented):
         return {name for name, cfg in self.columns.items() if cfg.zero_dates == "null"}
 
     def output_name(self, column: str) -> str:
-        """The SRC name of a source column (after rename)."""
+        """The SRC name of a source column: rename, then snake_case, as standardization names it."""
         cfg = self.columns.get(column)
-        return cfg.rename if cfg and cfg.rename else column
+        return src_name(column, cfg.rename if cfg else None)
+
+    @property
+    def src_primary_key(self) -> list[str]:
+        """The key columns as SRC names them (what the gate, the default suite and the merge use)."""
+        return [self.output_name(c) for c in self.primary_key]
 
     def referenced_columns(self) -> dict[str, str]:
         """Every source column the config names, keyed by its key path inside the table entry."""

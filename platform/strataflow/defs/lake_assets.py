@@ -37,7 +37,7 @@ from strataflow.pipeline import (
     reconciliation_row,
     standardize_validate_load,
 )
-from strataflow.warehouse.check_log import CheckRow, record_checks
+from strataflow.warehouse.check_log import record_checks
 
 # A partition's window is its own: each run (and each backfill run) handles exactly one partition.
 ONE_PARTITION_PER_RUN = BackfillPolicy.multi_run(1)
@@ -91,6 +91,8 @@ def build_raw_asset(ref: TableRef) -> AssetsDefinition:
             ref,
             context.partition_key,
             timezone=connections.source_timezone(project, ref.source),
+            audit=strataflow.warehouse,
+            run_id=context.run.run_id,
         )
         manifest = result.commit.manifest
         prefix = partition_prefix("raw", ref.source, cfg.name, context.partition_key)
@@ -117,22 +119,7 @@ def build_raw_asset(ref: TableRef) -> AssetsDefinition:
         if result.schema_changes:
             changes = [c.to_dict() for c in result.schema_changes]
             metadata["schema_changes"] = MetadataValue.json(changes)
-            context.log.warning("%s: source schema evolved: %s", raw_key(ref).to_user_string(), changes)
-            rows = [
-                CheckRow.of(
-                    asset=raw_key(ref).to_user_string(),
-                    partition=context.partition_key,
-                    check="schema_contract",
-                    expectation=f"{c.change}({c.column})",
-                    severity="warn",
-                    success=True,
-                    run_id=context.run.run_id,
-                    details=c.to_dict(),
-                )
-                for c in result.schema_changes
-            ]
-            with connections.open_warehouse(project) as warehouse:
-                record_checks(warehouse, rows)
+            context.log.warning("%s: source schema evolved (audited): %s", raw_key(ref).to_user_string(), changes)
         return MaterializeResult(metadata=metadata)
 
     return _raw

@@ -64,7 +64,7 @@ class CheckRow:
         unexpected_percent: float | None = None,
         details: Any = None,
     ) -> CheckRow:
-        text = None if details is None else json.dumps(details, default=str, sort_keys=True)[:8000]
+        text = None if details is None else details_json(details)
         return cls(
             asset,
             partition,
@@ -81,6 +81,35 @@ class CheckRow:
 
     def params(self) -> tuple:
         return tuple(self.__dict__[name] for name in CHECK_COLUMNS.names)
+
+
+DETAILS_MAX = 8000  # characters of `details` per row: samples of long values must not bloat the audit
+
+
+def details_json(details: Any) -> str:
+    """`details` as JSON of at most DETAILS_MAX characters, and always valid JSON (a cut string was not, and
+    every reader of the column parses it): a long `sample` loses rows from its end, the number dropped kept
+    as `sample_truncated`; anything still too long becomes {"truncated": true, "chars": n, "head": ...}."""
+    text = _dumps(details)
+    if len(text) <= DETAILS_MAX:
+        return text
+    sample = details.get("sample") if isinstance(details, dict) else None
+    if isinstance(sample, list):
+        for keep in range(len(sample) - 1, -1, -1):
+            text = _dumps({**details, "sample": sample[:keep], "sample_truncated": len(sample) - keep})
+            if len(text) <= DETAILS_MAX:
+                return text
+    full = _dumps(details)
+    head = DETAILS_MAX
+    while True:  # escaping can lengthen the head: shorten it until the whole fits
+        text = _dumps({"truncated": True, "chars": len(full), "head": full[:head]})
+        if len(text) <= DETAILS_MAX:
+            return text
+        head -= len(text) - DETAILS_MAX
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, default=str, sort_keys=True)
 
 
 def record_checks(warehouse: Any, rows: list[CheckRow]) -> None:
