@@ -181,6 +181,13 @@ def test_rejected_partition_leaves_the_warehouse_and_dbt_alone(
         assert wh_rows(project, f"select * from src.shop__{table} order by 1") == rows
     done = materialized(result)
     assert "src/shop/orders" not in done and "src/shop/products" not in done
+    failed = {
+        e.step_key: e.step_failure_data.user_failure_data.description
+        for e in result.get_step_failure_events()
+        if e.step_failure_data.user_failure_data
+    }
+    assert "rejected by its expectation suite" in failed["src__shop__orders"]  # the step names the rejection
+    assert "src.shop__orders left unchanged" in failed["src__shop__orders"]
     assert not [k for k in done if k.split("/")[0] not in ("raw", "src")]  # no dbt model in that run
     storage = open_storage(project)
     assert read_manifest(storage, partition_prefix("src", "shop", "orders", DAY1)) is None

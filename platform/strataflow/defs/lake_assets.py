@@ -10,6 +10,7 @@ from dagster import (
     AssetsDefinition,
     BackfillPolicy,
     Backoff,
+    Failure,
     FreshnessPolicy,
     MaterializeResult,
     MetadataValue,
@@ -184,15 +185,17 @@ def build_src_asset(
         yield quality_check_result(key, report)
         if not outcome.passed:
             assert outcome.rejected is not None
-            context.log.error(
-                "%s %s rejected, src.%s left unchanged, batch kept at %s: %s",
-                key.to_user_string(),
-                context.partition_key,
-                ref.warehouse_table,
-                storage.uri(partition_prefix("rejected", ref.source, cfg.name, context.partition_key)),
-                report.summary(),
+            # The failed check is recorded above; the step fails naming the rejection (the reconciliation
+            # check is not evaluated: nothing was loaded to reconcile).
+            raise Failure(
+                description=(
+                    f"{key.to_user_string()} {context.partition_key} rejected by its expectation suite: "
+                    f"src.{ref.warehouse_table} left unchanged, batch kept at "
+                    f"{storage.uri(partition_prefix('rejected', ref.source, cfg.name, context.partition_key))}; "
+                    f"{report.summary()}. Fix the source rows (see the quality check) and re-run the partition."
+                ),
+                allow_retries=False,
             )
-            return
         assert outcome.commit is not None and outcome.loaded is not None
         manifest = outcome.commit.manifest
         prefix = partition_prefix("src", ref.source, cfg.name, context.partition_key)
