@@ -96,3 +96,46 @@ def test_a_loader_killed_mid_load_leaves_the_previous_rows(target: str, tmp_path
     assert rows() == {"2025-01-01": 50}  # the previous committed state, readable
     warehouse_load(job | {"count": 70})  # the next run converges to exactly its rows
     assert rows() == {"2025-01-01": 70}
+
+
+def test_two_processes_loading_one_postgres_partition_at_once_keep_one_loads_rows(
+    pg_conninfo: str, tmp_path: Path
+) -> None:
+    """Under read committed both DELETEs see nothing of the other load and both INSERTs survive (150 rows of
+    two loads); the per-partition advisory lock makes the second load wait and replace the first."""
+    job = {"job": "warehouse_load", "conninfo": pg_conninfo, "partition": "2025-01-01"}
+    warehouse_load(job | {"first": 0, "count": 50})
+    mid_load = tmp_path / "a-mid-load"
+    a = spawn(
+        job
+        | {"first": 1000, "count": 100, "batches": 3, "batch_sleep": 0.5}
+        | {"announce": str(mid_load), "announce_mid_load": True}
+    )
+    wait_until_exists(mid_load, a)
+    time.sleep(0.3)  # A has deleted the old rows and streams its own inside its open transaction
+    b = spawn(job | {"first": 5000, "count": 50})
+    succeed(a)
+    succeed(b)
+    assert pg_rows(pg_conninfo) == {"2025-01-01": 50}
+    with psycopg.connect(pg_conninfo) as conn:
+        ids = conn.execute("SELECT min(id), max(id) FROM src.shop__orders").fetchone()
+    assert ids == (5000, 5049)  # exactly the later load's rows
+
+
+def test_concurrent_first_audit_appends_on_postgres_all_succeed(pg_conninfo: str, tmp_path: Path) -> None:
+    """Four processes create audit.<table> at once on a fresh database: without the DDL lock, CREATE SCHEMA /
+    CREATE TABLE race and fail with UniqueViolation on pg_namespace / pg_type."""
+    go = tmp_path / "go"
+    workers = []
+    for n in range(4):
+        ready = tmp_path / f"ready-{n}"
+        job = {"job": "audit_append", "conninfo": pg_conninfo, "table": "quality_checks", "worker": n}
+        workers.append((spawn(job | {"announce": str(ready), "wait_for": str(go)}), ready))
+    for proc, ready in workers:
+        wait_until_exists(ready, proc)
+    go.touch()
+    for proc, _ in workers:
+        succeed(proc)
+    with psycopg.connect(pg_conninfo) as conn:
+        got = conn.execute("SELECT worker FROM audit.quality_checks ORDER BY worker").fetchall()
+    assert got == [(0,), (1,), (2,), (3,)]
