@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from strataflow.config import ConfigError
+from strataflow.extract.retry import PERMANENT_CODES, error_codes
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,8 @@ def explain(error: BaseException, command: str) -> Explained:
 
 def _mysql_code(error: BaseException) -> int | None:
     if not type(error).__module__.startswith("pymysql"):
-        return None
+        # a driver's wrapper (connectorx: "timed out waiting for connection ... ERROR 1045")
+        return next((c for c in error_codes(error) if c in PERMANENT_CODES), None)
     args = getattr(error, "args", ())
     return args[0] if args and isinstance(args[0], int) else None
 
