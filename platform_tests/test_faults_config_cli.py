@@ -144,3 +144,40 @@ def test_a_killed_runs_spool_is_removed_at_the_next_start(tmp_path: Path) -> Non
 
 def pa_schema() -> pa.Schema:
     return pa.schema([("id", pa.int64())])
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["run", "--partition", DAY],
+        ["backfill", "--from", DAY, "--to", DAY, "--in-process"],
+    ],
+    ids=["run", "backfill"],
+)
+def test_a_failed_run_reports_the_steps_error_at_the_cli(command: list[str], mysql_db: str, tmp_path: Path) -> None:
+    """`run` and `backfill --in-process` said only "failed steps: ..."; the error was in the log file."""
+    from pipeline_helpers import make_project, mysql_source_config
+
+    lake, warehouse = {"kind": "local", "path": str(tmp_path / "lake")}, {"kind": "duckdb", "path": str(tmp_path / "w")}
+    project = make_project(tmp_path, mysql_source_config(mysql_db), lake, warehouse)
+    (tmp_path / "dagster").mkdir()
+    env = {"TEST_MYSQL_PASSWORD": "wrong-password", "DAGSTER_HOME": str(tmp_path / "dagster")}
+    args = [
+        *command,
+        "--source",
+        "shop",
+        "--table",
+        "customers",
+        "--configs",
+        str(project.configs_dir),
+        "--env",
+        "test",
+    ]
+    result = CliRunner(env=env | {"STRATAFLOW_HOME": str(tmp_path / "home")}).invoke(main, args)
+    assert result.exit_code == 1
+    assert (
+        "Error: raw/shop/customers 2025-01-01: the MySQL source refused the connection: Access denied" in result.output
+    )
+    assert "  where: step raw__shop__customers of run " in result.output
+    assert "  fix:   check the source's user and password" in result.output
+    assert "Traceback" not in result.output and "Stack Trace" not in result.output

@@ -15,6 +15,7 @@ import click
 
 from strataflow.config import ConfigError
 from strataflow.extract.retry import PERMANENT_CODES, error_codes
+from strataflow.step_failures import RunFailedError
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ def explain(error: BaseException, command: str) -> Explained:
     where = f"strataflow {command}" if command else None
     if isinstance(error, ConfigError):
         return Explained("invalid configuration:\n" + str(error), None, "edit the file and key named above")
+    if isinstance(error, RunFailedError):
+        return _explain_run(error, where)
     code = _mysql_code(error)
     if code is not None:
         fix = _MYSQL_FIXES.get(code, "check the source's connection settings in configs/platform.yaml")
@@ -64,6 +67,27 @@ def explain(error: BaseException, command: str) -> Explained:
     if "fix" in text.lower() or "re-run" in text.lower():  # strataflow's own errors already say how to fix
         return Explained(text, where, "as described above; add --debug for the traceback")
     return Explained(f"{type(error).__name__}: {text}", where, "add --debug to see the traceback")
+
+
+def _explain_run(error: RunFailedError, where: str | None) -> Explained:
+    """A failed Dagster run, from its first failed step's recorded error."""
+    log = f"the log {error.log_path}" if error.log_path else "the run's logs"
+    if not error.failures:
+        return Explained("the run failed; no step failure was recorded", where, f"see {log} or the Dagster UI")
+    failure = error.failures[0]
+    where = f"step {failure.step_key} of run {failure.run_id}" + (f" ({where})" if where else "")
+    message = failure.message()
+    if failure.is_failure() and "\nfix: " in message:
+        what, fix = message.split("\nfix: ", 1)
+        return Explained(what, where, fix)
+    if (mysql := failure.mysql_error()) is not None:
+        code, text = mysql
+        fix = _MYSQL_FIXES.get(code, "check the source's connection settings in configs/platform.yaml")
+        return Explained(f"the MySQL source refused the connection: {text}", where, fix)
+    fix = f"see {log} or the run in the Dagster UI; --debug prints the step's traceback"
+    if "fix" in message.lower() or "re-run" in message.lower():
+        fix = "as described above; " + fix
+    return Explained(message, where, fix)
 
 
 def _mysql_code(error: BaseException) -> int | None:
