@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -139,3 +141,29 @@ def test_concurrent_first_audit_appends_on_postgres_all_succeed(pg_conninfo: str
     with psycopg.connect(pg_conninfo) as conn:
         got = conn.execute("SELECT worker FROM audit.quality_checks ORDER BY worker").fetchall()
     assert got == [(0,), (1,), (2,), (3,)]
+
+
+def test_dbt_waits_for_a_loader_holding_the_duckdb_file(tmp_path: Path) -> None:
+    """dbt-duckdb opens the file itself and failed at once on the lock; the profile's `retries` makes it wait."""
+    path, opened = tmp_path / "wh.duckdb", tmp_path / "holder-opened"
+    holder = spawn(
+        {"job": "warehouse_load", "path": str(path), "count": 10, "partition": "2025-01-01", "first": 0}
+        | {"announce": str(opened), "hold_s": 6}  # longer than dbt takes to start (~3 s)
+    )
+    wait_until_exists(opened, holder)
+    dbt_dir = Path(__file__).resolve().parents[1] / "dbt"
+    env = os.environ | {"STRATAFLOW_DBT_TARGET": "duckdb", "STRATAFLOW_DUCKDB_PATH": str(path)}
+    env |= {"DBT_LOG_PATH": str(tmp_path / "logs"), "DBT_TARGET_PATH": str(tmp_path / "target"), "DBT_USE_COLORS": "0"}
+    started = time.monotonic()
+    debug = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "debug", "--connection", "--profiles-dir", str(dbt_dir)],
+        cwd=dbt_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert debug.returncode == 0, debug.stdout[-3000:]
+    assert "Connection test: [OK" in debug.stdout
+    assert time.monotonic() - started >= 5  # it waited for the holder
+    succeed(holder)
