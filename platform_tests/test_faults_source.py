@@ -166,3 +166,34 @@ def test_a_dagster_run_with_a_wrong_password_is_not_retried(
     [failure] = [e for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE]
     message = failure.step_failure_data.error.message
     assert "Access denied" in message and "fix: check the source's user and password" in message
+
+
+class DroppedCountReader(MySQLReader):
+    """A real MySQL reader whose first count runs on a connection the server has just killed."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.counts = 0
+
+    def _connect(self) -> pymysql.connections.Connection:
+        conn = super()._connect()
+        self.counts += 1
+        if self.counts == 1:
+            with pymysql.connect(**MYSQL, autocommit=True) as admin, admin.cursor() as cur:
+                cur.execute(f"KILL CONNECTION {conn.thread_id()}")
+        return conn
+
+
+def test_the_reconciliation_count_is_retried_after_a_dropped_connection(mysql_db: str, tmp_path: Path) -> None:
+    from strataflow.pipeline import reconcile_partition
+
+    with mysql_connect(mysql_db) as conn, conn.cursor() as cur:
+        cur.execute("CREATE TABLE t (id INT PRIMARY KEY)")
+        cur.execute("INSERT INTO t SELECT seq FROM seq_1_to_25")
+        conn.commit()
+    storage = LakeStorage.local(tmp_path / "lake")
+    extract_partition(MySQLReader(mysql_url(mysql_db)), storage, ref("t"), "2025-01-01")
+    reader = DroppedCountReader(mysql_url(mysql_db))
+    result = reconcile_partition(reader, storage, None, ref("t"), "2025-01-01")  # retries after 1 s
+    assert reader.counts == 2
+    assert (result.source, result.raw) == (25, 25)
