@@ -181,3 +181,36 @@ def test_a_failed_run_reports_the_steps_error_at_the_cli(command: list[str], mys
     assert "  where: step raw__shop__customers of run " in result.output
     assert "  fix:   check the source's user and password" in result.output
     assert "Traceback" not in result.output and "Stack Trace" not in result.output
+
+
+def test_a_rust_panic_is_one_clear_message(mysql_db: str) -> None:
+    """pyo3's PanicException is a BaseException: `except Exception` let it print a traceback."""
+    import click
+    import connectorx as cx
+
+    from conftest import mysql_connect, mysql_url
+    from strataflow.cli_errors import FriendlyErrorGroup
+
+    with mysql_connect(mysql_db) as conn, conn.cursor() as cur:
+        cur.execute("SET SESSION sql_mode = ''")
+        cur.execute("CREATE TABLE z (d DATE)")
+        cur.execute("INSERT INTO z VALUES ('0000-00-00')")
+        conn.commit()
+
+    @click.group(cls=FriendlyErrorGroup)
+    @click.option("--debug", is_flag=True)
+    def cli(debug: bool) -> None:
+        pass
+
+    @cli.command()
+    def read() -> None:  # connectorx panics on the zero date: a real PanicException
+        cx.read_sql(mysql_url(mysql_db), "SELECT d FROM z", return_type="arrow")
+
+    result = CliRunner().invoke(cli, ["read"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: a native driver failed (Rust panic): ")
+    assert "where: strataflow read" in result.output and "fix:" in result.output
+    assert "Traceback" not in result.output
+    with pytest.raises(BaseException) as raised:  # --debug re-raises it, with its traceback
+        CliRunner().invoke(cli, ["--debug", "read"])
+    assert type(raised.value).__name__ == "PanicException"

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from strataflow.config import ConfigError
-from strataflow.extract.retry import PERMANENT_CODES, error_codes
+from strataflow.extract.retry import PERMANENT_CODES, error_codes, is_panic
 from strataflow.step_failures import RunFailedError
 
 
@@ -48,6 +48,13 @@ def explain(error: BaseException, command: str) -> Explained:
         return Explained("invalid configuration:\n" + str(error), None, "edit the file and key named above")
     if isinstance(error, RunFailedError):
         return _explain_run(error, where)
+    if is_panic(error):  # pyo3's PanicException: a BaseException from native code (connectorx, polars)
+        first_line = (str(error).strip().splitlines() or [""])[0]
+        return Explained(
+            f"a native driver failed (Rust panic): {first_line}",
+            where,
+            "often a value the driver cannot convert (e.g. a zero date); add --debug to see the traceback",
+        )
     code = _mysql_code(error)
     if code is not None:
         fix = _MYSQL_FIXES.get(code, "check the source's connection settings in configs/platform.yaml")
@@ -111,7 +118,9 @@ class FriendlyErrorGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
-        except Exception as error:
+        except (KeyboardInterrupt, SystemExit, GeneratorExit):
+            raise
+        except BaseException as error:  # not only Exception: a Rust panic (pyo3) is a BaseException
             if ctx.params.get("debug"):
                 raise
             command = ctx.invoked_subcommand or ""
