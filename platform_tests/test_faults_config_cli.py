@@ -214,3 +214,23 @@ def test_a_rust_panic_is_one_clear_message(mysql_db: str) -> None:
     with pytest.raises(BaseException) as raised:  # --debug re-raises it, with its traceback
         CliRunner().invoke(cli, ["--debug", "read"])
     assert type(raised.value).__name__ == "PanicException"
+
+
+def test_discover_with_a_wrong_password_is_one_clear_message_and_debug_shows_the_traceback(tmp_path: Path) -> None:
+    configs = write_configs(tmp_path, mysql_source(), ONE_TABLE)
+    args = ["discover", "--configs", str(configs), "--source", "src1"]
+    result = CliRunner(env={"TEST_MYSQL_PASSWORD": "wrong-password"}).invoke(main, args)
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: the MySQL source refused the connection: Access denied")
+    assert "  where: strataflow discover" in result.output
+    assert "  fix:   check the source's user and password" in result.output
+    assert "Traceback" not in result.output
+    debug = subprocess.run(
+        [sys.executable, "-m", "strataflow.cli", "--debug", *args],
+        env=os.environ | {"TEST_MYSQL_PASSWORD": "wrong-password"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert debug.returncode == 1
+    assert "Traceback (most recent call last)" in debug.stderr and "OperationalError" in debug.stderr
