@@ -167,3 +167,36 @@ def test_dbt_waits_for_a_loader_holding_the_duckdb_file(tmp_path: Path) -> None:
     assert "Connection test: [OK" in debug.stdout
     assert time.monotonic() - started >= 5  # it waited for the holder
     succeed(holder)
+
+
+def test_metrics_wait_for_a_loader_holding_the_duckdb_file_and_only_read(tmp_path: Path) -> None:
+    """`strataflow metrics` opened the file read-write with no wait: it failed while a load ran."""
+    import yaml
+
+    from strataflow.config import load_project
+    from strataflow.metrics_commands import warehouse_connection
+
+    configs = tmp_path / "configs"
+    (configs / "sources").mkdir(parents=True)
+    env = {
+        "sources": {"src1": {"kind": "sqlite", "path": str(tmp_path / "src.sqlite")}},
+        "lake": {"kind": "local", "path": str(tmp_path / "lake")},
+        "warehouse": {"kind": "duckdb", "path": str(tmp_path / "wh.duckdb"), "lock_timeout_s": 60},
+    }
+    (configs / "platform.yaml").write_text(yaml.safe_dump({"default_environment": "t", "environments": {"t": env}}))
+    (configs / "sources" / "src1.yaml").write_text(yaml.safe_dump({"tables": []}))
+    project = load_project(configs)
+
+    opened = tmp_path / "holder-opened"
+    holder = spawn(
+        {"job": "warehouse_load", "path": str(tmp_path / "wh.duckdb"), "count": 10, "partition": "2025-01-01"}
+        | {"first": 0, "announce": str(opened), "hold_s": 1.5}
+    )
+    wait_until_exists(opened, holder)
+    started = time.monotonic()
+    with warehouse_connection(project) as (conn, engine):
+        assert engine == "duckdb" and time.monotonic() - started >= 0.5  # it waited for the loader
+        assert conn.execute("SELECT count(*) FROM src.shop__orders").fetchone() == (10,)
+        with pytest.raises(duckdb.Error, match="read-only"):
+            conn.execute("CREATE TABLE x (i INT)")
+    succeed(holder)
