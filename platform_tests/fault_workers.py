@@ -140,7 +140,22 @@ def warehouse_load(args: dict[str, Any]) -> None:
         warehouse.close()
 
 
-JOBS = {"lake_commit": lake_commit, "warehouse_load": warehouse_load}
+def audit_append(args: dict[str, Any]) -> None:
+    """Connect to PostgreSQL (args: conninfo), touch `announce`, wait for `wait_for`, then append one
+    row to audit.<table>: several such workers make concurrent first calls on a fresh database."""
+    from strataflow.warehouse import PostgresWarehouse
+
+    warehouse = PostgresWarehouse(args["conninfo"])
+    try:
+        Path(args["announce"]).touch()
+        wait_for(args["wait_for"])
+        columns = pa.schema([("worker", pa.int64()), ("note", pa.string())])
+        warehouse.append_audit(args["table"], columns, [(args["worker"], "hello")])
+    finally:
+        warehouse.close()
+
+
+JOBS = {"lake_commit": lake_commit, "warehouse_load": warehouse_load, "audit_append": audit_append}
 
 if __name__ == "__main__":
     job = json.loads(sys.argv[1])

@@ -77,11 +77,39 @@ def test_the_snowflake_loader_connects_with_the_snowflake_resource(monkeypatch: 
         "role": "LOADER",
     }
     captured: dict = {}
-    monkeypatch.setattr(SnowflakeWarehouse, "__init__", lambda self, connect_kwargs: captured.update(connect_kwargs))
+
+    def init(self: SnowflakeWarehouse, connect_kwargs: dict, stage_dir: Path | None = None) -> None:
+        captured.update(connect_kwargs, stage_dir=stage_dir)
+
+    monkeypatch.setattr(SnowflakeWarehouse, "__init__", init)
+    monkeypatch.setenv("STRATAFLOW_HOME", "/srv/strataflow-home")
     resource = StrataflowResource(configs_dir=str(REPO / "configs"), env="prod", snowflake=sf)
     with resource.process_config_and_initialize_cm() as initialized:
         assert isinstance(initialized.warehouse(), SnowflakeWarehouse)
-    assert captured == kwargs
+    # staged Parquet files go under the project home (a container's volume), not /tmp
+    assert captured == kwargs | {"stage_dir": Path("/srv/strataflow-home/snowflake-stage")}
+
+
+def test_snowflake_stages_its_files_in_the_given_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import fakesnow
+    import pyarrow as pa
+
+    from strataflow.warehouse import LoadRequest
+
+    put_from: list[Path] = []
+    real_put = SnowflakeWarehouse._put
+
+    def put(self: SnowflakeWarehouse, path: Path, location: str) -> None:
+        put_from.append(path.parent.parent)
+        real_put(self, path, location)
+
+    monkeypatch.setattr(SnowflakeWarehouse, "_put", put)
+    data = pa.table({"id": [1, 2, 3], "_partition": ["2025-01-03"] * 3})
+    request = LoadRequest("src/shop/orders", "orders", "2025-01-03", "replace_partition", "b1", None, None)
+    with fakesnow.patch(), SnowflakeWarehouse({"database": "T"}, file_rows=2, stage_dir=tmp_path / "stage") as wh:
+        assert wh.load(request, data.to_reader()).rows == 3
+    assert put_from and set(put_from) == {tmp_path / "stage"}
+    assert list((tmp_path / "stage").iterdir()) == []  # each load's folder is removed after the upload
 
 
 def test_the_lake_is_opened_through_the_s3_resource(
@@ -93,10 +121,13 @@ def test_the_lake_is_opened_through_the_s3_resource(
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("STRATAFLOW_SPOOL_DIR", raising=False)
+    monkeypatch.setenv("STRATAFLOW_HOME", str(tmp_path / "home"))
     project = load_project(configs, "docker")
     resource = StrataflowResource(configs_dir=str(configs), env="docker", lake_s3=lake_s3_resource(project))
     with resource.process_config_and_initialize_cm() as initialized:
         storage = initialized.storage()
+        assert storage.spool_dir == tmp_path / "home" / "spool"  # not /tmp/strataflow-spool
         storage.write_bytes_atomic("probe/_manifest.json", b"{}")
         assert storage.read_bytes("probe/_manifest.json") == b"{}"
         assert storage.uri("x").startswith(s3_bucket)

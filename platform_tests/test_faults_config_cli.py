@@ -144,3 +144,93 @@ def test_a_killed_runs_spool_is_removed_at_the_next_start(tmp_path: Path) -> Non
 
 def pa_schema() -> pa.Schema:
     return pa.schema([("id", pa.int64())])
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["run", "--partition", DAY],
+        ["backfill", "--from", DAY, "--to", DAY, "--in-process"],
+    ],
+    ids=["run", "backfill"],
+)
+def test_a_failed_run_reports_the_steps_error_at_the_cli(command: list[str], mysql_db: str, tmp_path: Path) -> None:
+    """`run` and `backfill --in-process` said only "failed steps: ..."; the error was in the log file."""
+    from pipeline_helpers import make_project, mysql_source_config
+
+    lake, warehouse = {"kind": "local", "path": str(tmp_path / "lake")}, {"kind": "duckdb", "path": str(tmp_path / "w")}
+    project = make_project(tmp_path, mysql_source_config(mysql_db), lake, warehouse)
+    (tmp_path / "dagster").mkdir()
+    env = {"TEST_MYSQL_PASSWORD": "wrong-password", "DAGSTER_HOME": str(tmp_path / "dagster")}
+    args = [
+        *command,
+        "--source",
+        "shop",
+        "--table",
+        "customers",
+        "--configs",
+        str(project.configs_dir),
+        "--env",
+        "test",
+    ]
+    result = CliRunner(env=env | {"STRATAFLOW_HOME": str(tmp_path / "home")}).invoke(main, args)
+    assert result.exit_code == 1
+    assert (
+        "Error: raw/shop/customers 2025-01-01: the MySQL source refused the connection: Access denied" in result.output
+    )
+    assert "  where: step raw__shop__customers of run " in result.output
+    assert "  fix:   check the source's user and password" in result.output
+    assert "Traceback" not in result.output and "Stack Trace" not in result.output
+
+
+def test_a_rust_panic_is_one_clear_message(mysql_db: str) -> None:
+    """pyo3's PanicException is a BaseException: `except Exception` let it print a traceback."""
+    import click
+    import connectorx as cx
+
+    from conftest import mysql_connect, mysql_url
+    from strataflow.cli_errors import FriendlyErrorGroup
+
+    with mysql_connect(mysql_db) as conn, conn.cursor() as cur:
+        cur.execute("SET SESSION sql_mode = ''")
+        cur.execute("CREATE TABLE z (d DATE)")
+        cur.execute("INSERT INTO z VALUES ('0000-00-00')")
+        conn.commit()
+
+    @click.group(cls=FriendlyErrorGroup)
+    @click.option("--debug", is_flag=True)
+    def cli(debug: bool) -> None:
+        pass
+
+    @cli.command()
+    def read() -> None:  # connectorx panics on the zero date: a real PanicException
+        cx.read_sql(mysql_url(mysql_db), "SELECT d FROM z", return_type="arrow")
+
+    result = CliRunner().invoke(cli, ["read"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: a native driver failed (Rust panic): ")
+    assert "where: strataflow read" in result.output and "fix:" in result.output
+    assert "Traceback" not in result.output
+    with pytest.raises(BaseException) as raised:  # --debug re-raises it, with its traceback
+        CliRunner().invoke(cli, ["--debug", "read"])
+    assert type(raised.value).__name__ == "PanicException"
+
+
+def test_discover_with_a_wrong_password_is_one_clear_message_and_debug_shows_the_traceback(tmp_path: Path) -> None:
+    configs = write_configs(tmp_path, mysql_source(), ONE_TABLE)
+    args = ["discover", "--configs", str(configs), "--source", "src1"]
+    result = CliRunner(env={"TEST_MYSQL_PASSWORD": "wrong-password"}).invoke(main, args)
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: the MySQL source refused the connection: Access denied")
+    assert "  where: strataflow discover" in result.output
+    assert "  fix:   check the source's user and password" in result.output
+    assert "Traceback" not in result.output
+    debug = subprocess.run(
+        [sys.executable, "-m", "strataflow.cli", "--debug", *args],
+        env=os.environ | {"TEST_MYSQL_PASSWORD": "wrong-password"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert debug.returncode == 1
+    assert "Traceback (most recent call last)" in debug.stderr and "OperationalError" in debug.stderr

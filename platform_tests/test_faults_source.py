@@ -139,3 +139,61 @@ def test_a_connection_killed_mid_stream_is_retried(slow_db: str, tmp_path: Path)
     )
     assert reader.attempts == 2
     assert result.rows == ROWS
+
+
+def test_a_dagster_run_with_a_wrong_password_is_not_retried(
+    mysql_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The RAW retry policy is for transient errors: access denied fails the step once, with the fix."""
+    from dagster import DagsterEventType, DagsterInstance
+
+    from pipeline_helpers import make_project, mysql_source_config, subset
+    from strataflow.definitions import build_definitions
+    from strataflow.defs.jobs import MAIN_JOB
+
+    monkeypatch.setenv("TEST_MYSQL_PASSWORD", "wrong-password")
+    lake, warehouse = {"kind": "local", "path": str(tmp_path / "lake")}, {"kind": "duckdb", "path": str(tmp_path / "w")}
+    project = make_project(tmp_path, mysql_source_config(mysql_db), lake, warehouse)
+    job = build_definitions(project).resolve_job_def(MAIN_JOB)
+    raw = sorted(k for k in job.asset_layer.asset_graph.get_all_asset_keys() if k.path[0] == "raw")[:1]
+    with DagsterInstance.ephemeral() as instance:
+        result = subset(job, raw).execute_in_process(
+            partition_key="2025-01-01", instance=instance, raise_on_error=False
+        )
+    types = [e.event_type for e in result.all_events]
+    assert not result.success
+    assert DagsterEventType.STEP_UP_FOR_RETRY not in types
+    [failure] = [e for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE]
+    message = failure.step_failure_data.error.message
+    assert "Access denied" in message and "fix: check the source's user and password" in message
+
+
+class DroppedCountReader(MySQLReader):
+    """A real MySQL reader whose first count runs on a connection the server has just killed."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.counts = 0
+
+    def _connect(self) -> pymysql.connections.Connection:
+        conn = super()._connect()
+        self.counts += 1
+        if self.counts == 1:
+            with pymysql.connect(**MYSQL, autocommit=True) as admin, admin.cursor() as cur:
+                cur.execute(f"KILL CONNECTION {conn.thread_id()}")
+        return conn
+
+
+def test_the_reconciliation_count_is_retried_after_a_dropped_connection(mysql_db: str, tmp_path: Path) -> None:
+    from strataflow.pipeline import reconcile_partition
+
+    with mysql_connect(mysql_db) as conn, conn.cursor() as cur:
+        cur.execute("CREATE TABLE t (id INT PRIMARY KEY)")
+        cur.execute("INSERT INTO t SELECT seq FROM seq_1_to_25")
+        conn.commit()
+    storage = LakeStorage.local(tmp_path / "lake")
+    extract_partition(MySQLReader(mysql_url(mysql_db)), storage, ref("t"), "2025-01-01")
+    reader = DroppedCountReader(mysql_url(mysql_db))
+    result = reconcile_partition(reader, storage, None, ref("t"), "2025-01-01")  # retries after 1 s
+    assert reader.counts == 2
+    assert (result.source, result.raw) == (25, 25)

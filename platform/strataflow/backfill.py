@@ -14,8 +14,10 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from dagster import AssetKey, AssetSelection, DagsterInstance, Definitions, JobDefinition, TimeWindow
 from dagster._core.execution.backfill import PartitionBackfill
@@ -24,6 +26,8 @@ from strataflow import local_runs
 from strataflow.config import Project, TableRef
 from strataflow.defs.jobs import MAIN_JOB, main_partitioning
 from strataflow.defs.lake_assets import raw_key, src_key
+from strataflow.runner import quiet
+from strataflow.step_failures import StepFailure, step_failures
 
 BACKFILL_TAG = "strataflow/backfill"
 
@@ -47,6 +51,7 @@ class BackfillPlan:
 class BackfillResult:
     run_ids: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)  # partitions (or "dbt") whose run failed
+    failures: list[StepFailure] = field(default_factory=list)  # their failed steps, with the errors
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -122,8 +127,12 @@ def run_backfill(
     *,
     progress: Progress | None = None,
     tags: dict[str, str] | None = None,
+    log_path: Path | None = None,
 ) -> BackfillResult:
-    """RAW/SRC run per partition, then one dbt run over the whole range; all in this process."""
+    """RAW/SRC run per partition, then one dbt run over the whole range; all in this process.
+
+    With `log_path`, Dagster's and dbt's output go to that file (the terminal shows progress and, on
+    failure, the CLI's one message) instead of the console with stack traces."""
     job = defs.resolve_job_def(MAIN_JOB)
     result = BackfillResult()
     progress = progress or (lambda *_: None)
@@ -131,7 +140,9 @@ def run_backfill(
     started = time.monotonic()
     total = len(plan.partitions)
     for n, key in enumerate(plan.partitions, 1):
-        ok, run_id = _execute(instance, job, plan.lake_keys, {**tags, **local_runs.partition_tags(key, key)})
+        ok, run_id = _execute(
+            instance, job, plan.lake_keys, {**tags, **local_runs.partition_tags(key, key)}, result.failures, log_path
+        )
         result.run_ids.append(run_id)
         if not ok:
             result.failed.append(key)
@@ -140,7 +151,9 @@ def run_backfill(
     if plan.dbt_keys and not result.failed:
         started = time.monotonic()
         first, last = plan.partitions[0], plan.partitions[-1]
-        ok, run_id = _execute(instance, job, plan.dbt_keys, {**tags, **local_runs.partition_tags(first, last)})
+        ok, run_id = _execute(
+            instance, job, plan.dbt_keys, {**tags, **local_runs.partition_tags(first, last)}, result.failures, log_path
+        )
         result.run_ids.append(run_id)
         if not ok:
             result.failed.append("dbt")
@@ -150,9 +163,15 @@ def run_backfill(
 
 
 def _execute(
-    instance: DagsterInstance, job: JobDefinition, keys: Sequence[AssetKey], tags: dict[str, str]
+    instance: DagsterInstance,
+    job: JobDefinition,
+    keys: Sequence[AssetKey],
+    tags: dict[str, str],
+    failures: list[StepFailure],
+    log_path: Path | None,
 ) -> tuple[bool, str]:
+    """Run here; the failed steps (with their errors) are appended to `failures`."""
     run = local_runs.create_run(instance, job, asset_selection=keys, tags=tags)
-    for _event in local_runs.execute(instance, job, run):
-        pass
+    with quiet(log_path) if log_path is not None else nullcontext():
+        failures.extend(step_failures(local_runs.execute(instance, job, run), run.run_id))
     return local_runs.run_succeeded(instance, run.run_id), run.run_id

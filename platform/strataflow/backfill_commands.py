@@ -36,6 +36,8 @@ def backfill(
     from strataflow.backfill import BackfillError, choose_tables, plan_backfill, run_backfill, submit_backfill
     from strataflow.config import load_project
     from strataflow.definitions import build_definitions
+    from strataflow.runner import strataflow_home
+    from strataflow.step_failures import RunFailedError
 
     if not os.environ.get("DAGSTER_HOME"):
         raise click.UsageError("DAGSTER_HOME is not set. Fix: export DAGSTER_HOME=<the instance folder of dagster dev>")
@@ -62,8 +64,14 @@ def backfill(
     def progress(phase: str, item: str, done: int, total: int) -> None:
         click.echo(f"[{done}/{total}] {phase} {item} ({time.monotonic() - started:.0f}s)")
 
-    result = run_backfill(instance, defs, plan, progress=progress, tags={"strataflow/backfill": f"{what} {span}"})
+    log_path = strataflow_home(project) / "backfill.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    click.echo(f"Dagster and dbt logs: {log_path}")
+    tags = {"strataflow/backfill": f"{what} {span}"}
+    result = run_backfill(instance, defs, plan, progress=progress, tags=tags, log_path=log_path)
     if not result.success:
         click.echo(f"backfill failed at {', '.join(result.failed)}: see the runs in the UI", err=True)
+        if result.failures:
+            raise RunFailedError(result.failures, log_path)  # the step's own error, through the CLI's one-message path
         sys.exit(1)
     click.echo(f"backfill done: {len(plan.partitions)} partitions in {time.monotonic() - started:.0f}s")

@@ -14,6 +14,8 @@ from typing import Any
 import click
 
 from strataflow.config import ConfigError
+from strataflow.extract.retry import PERMANENT_CODES, error_codes, is_panic
+from strataflow.step_failures import RunFailedError
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,15 @@ def explain(error: BaseException, command: str) -> Explained:
     where = f"strataflow {command}" if command else None
     if isinstance(error, ConfigError):
         return Explained("invalid configuration:\n" + str(error), None, "edit the file and key named above")
+    if isinstance(error, RunFailedError):
+        return _explain_run(error, where)
+    if is_panic(error):  # pyo3's PanicException: a BaseException from native code (connectorx, polars)
+        first_line = (str(error).strip().splitlines() or [""])[0]
+        return Explained(
+            f"a native driver failed (Rust panic): {first_line}",
+            where,
+            "often a value the driver cannot convert (e.g. a zero date); add --debug to see the traceback",
+        )
     code = _mysql_code(error)
     if code is not None:
         fix = _MYSQL_FIXES.get(code, "check the source's connection settings in configs/platform.yaml")
@@ -65,9 +76,31 @@ def explain(error: BaseException, command: str) -> Explained:
     return Explained(f"{type(error).__name__}: {text}", where, "add --debug to see the traceback")
 
 
+def _explain_run(error: RunFailedError, where: str | None) -> Explained:
+    """A failed Dagster run, from its first failed step's recorded error."""
+    log = f"the log {error.log_path}" if error.log_path else "the run's logs"
+    if not error.failures:
+        return Explained("the run failed; no step failure was recorded", where, f"see {log} or the Dagster UI")
+    failure = error.failures[0]
+    where = f"step {failure.step_key} of run {failure.run_id}" + (f" ({where})" if where else "")
+    message = failure.message()
+    if failure.is_failure() and "\nfix: " in message:
+        what, fix = message.split("\nfix: ", 1)
+        return Explained(what, where, fix)
+    if (mysql := failure.mysql_error()) is not None:
+        code, text = mysql
+        fix = _MYSQL_FIXES.get(code, "check the source's connection settings in configs/platform.yaml")
+        return Explained(f"the MySQL source refused the connection: {text}", where, fix)
+    fix = f"see {log} or the run in the Dagster UI; --debug prints the step's traceback"
+    if "fix" in message.lower() or "re-run" in message.lower():
+        fix = "as described above; " + fix
+    return Explained(message, where, fix)
+
+
 def _mysql_code(error: BaseException) -> int | None:
     if not type(error).__module__.startswith("pymysql"):
-        return None
+        # a driver's wrapper (connectorx: "timed out waiting for connection ... ERROR 1045")
+        return next((c for c in error_codes(error) if c in PERMANENT_CODES), None)
     args = getattr(error, "args", ())
     return args[0] if args and isinstance(args[0], int) else None
 
@@ -85,7 +118,9 @@ class FriendlyErrorGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
-        except Exception as error:
+        except (KeyboardInterrupt, SystemExit, GeneratorExit):
+            raise
+        except BaseException as error:  # not only Exception: a Rust panic (pyo3) is a BaseException
             if ctx.params.get("debug"):
                 raise
             command = ctx.invoked_subcommand or ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from strataflow.config import Project
 from strataflow.config.models import (
@@ -38,17 +39,21 @@ def spool_dir(project: Project) -> Path:
     return project_home(project) / "spool"
 
 
-def open_storage(project: Project) -> LakeStorage:
-    storage = _open_storage(project)
+def open_storage(project: Project, *, s3_connection: dict[str, Any] | None = None) -> LakeStorage:
+    """The lake, spooling under the project home. `s3_connection` (endpoint_url, region, access_key,
+    secret_key; a Dagster S3 resource's) replaces the config's connection settings of an S3 lake."""
+    storage = _open_storage(project, s3_connection)
     storage.spool_dir = spool_dir(project)
     return storage
 
 
-def _open_storage(project: Project) -> LakeStorage:
+def _open_storage(project: Project, s3_connection: dict[str, Any] | None) -> LakeStorage:
     lake = project.environment.lake
     if isinstance(lake, LocalLakeConfig):
         return LakeStorage.local(resolve_path(project, lake.path))
     assert isinstance(lake, S3LakeConfig)
+    if s3_connection is not None:
+        return LakeStorage.s3(lake.bucket, lake.prefix, **s3_connection)
     return LakeStorage.s3(
         lake.bucket,
         lake.prefix,
@@ -80,7 +85,14 @@ def data_docs_dir(project: Project) -> Path:
     return resolve_path(project, project.environment.quality.data_docs)
 
 
-def open_warehouse(project: Project) -> Warehouse:
+def snowflake_stage_dir(project: Project) -> Path:
+    """Where Parquet files wait for their PUT to Snowflake: under the project home, like the spool."""
+    return project_home(project) / "snowflake-stage"
+
+
+def open_warehouse(project: Project, *, snowflake_kwargs: dict[str, Any] | None = None) -> Warehouse:
+    """`snowflake_kwargs` (a Dagster Snowflake resource's) replace the config's connection of a Snowflake
+    warehouse."""
     wh = project.environment.warehouse
     if isinstance(wh, DuckDBWarehouseConfig):
         path = resolve_path(project, wh.path)
@@ -88,4 +100,5 @@ def open_warehouse(project: Project) -> Warehouse:
         return DuckDBWarehouse(str(path), lock_timeout_s=wh.lock_timeout_s)
     if isinstance(wh, PostgresWarehouseConfig):
         return PostgresWarehouse(wh.conninfo())
-    return SnowflakeWarehouse(wh.connect_kwargs())
+    kwargs = snowflake_kwargs if snowflake_kwargs is not None else wh.connect_kwargs()
+    return SnowflakeWarehouse(kwargs, stage_dir=snowflake_stage_dir(project))

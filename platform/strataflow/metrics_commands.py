@@ -32,16 +32,21 @@ def target_dir(project: Project) -> Path:
 
 
 @contextlib.contextmanager
-def warehouse_connection(project: Project) -> Iterator[tuple[Any, str]]:
-    """A DB-API connection to the environment's warehouse and its engine name."""
+def warehouse_connection(project: Project, *, read_only: bool = True) -> Iterator[tuple[Any, str]]:
+    """A DB-API connection to the environment's warehouse and its engine name.
+
+    DuckDB: read-only unless asked (queries only read the marts, and read-only opens can share the file),
+    waiting up to warehouse.lock_timeout_s for a loader or dbt holding it instead of failing at once."""
     from strataflow.config.models import DuckDBWarehouseConfig, PostgresWarehouseConfig
     from strataflow.connections import resolve_path
 
     wh = project.environment.warehouse
     if isinstance(wh, DuckDBWarehouseConfig):
-        import duckdb
+        from strataflow.warehouse.duckdb_loader import connect_waiting
 
-        conn, engine = duckdb.connect(str(resolve_path(project, wh.path))), "duckdb"
+        config = {"access_mode": "READ_ONLY"} if read_only else {}
+        conn = connect_waiting(str(resolve_path(project, wh.path)), config, wh.lock_timeout_s)
+        engine = "duckdb"
     elif isinstance(wh, PostgresWarehouseConfig):
         import psycopg
 
@@ -158,6 +163,6 @@ def catalog_command(configs: str | None, env: str | None, markdown: str, no_tabl
     Path(markdown).write_text(catalog_markdown(entries))
     click.echo(f"wrote {markdown} ({len(entries)} metrics)")
     if not no_table:
-        with warehouse_connection(project) as (conn, engine):
+        with warehouse_connection(project, read_only=False) as (conn, engine):
             write_catalog_table(conn, entries, "?" if engine == "duckdb" else "%s")
         click.echo("wrote audit.metric_catalog")

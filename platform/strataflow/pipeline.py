@@ -319,16 +319,25 @@ def reconcile_partition(
     partition: str,
     *,
     timezone: str = "UTC",
+    attempts: int = 4,
+    base_delay: float = 1.0,
 ) -> Reconciliation:
-    """Count the partition in the source (its window now), RAW, SRC and the warehouse and compare them."""
+    """Count the partition in the source (its window now), RAW, SRC and the warehouse and compare them.
+
+    The source count is retried like the extract: a dropped connection here must not fail a loaded partition."""
     table = ref.config
     source_rows = None
     if reader is not None:
         from strataflow.config.partitions import partition_window
 
         window = None if table.load_type == "full" else partition_window(partition, table.partitioning.grain)
-        source_rows = reader.count(
-            table.name, table.watermark if window else None, window.in_timezone(timezone) if window else None
+        watermark = table.watermark if window else None
+        bounds = window.in_timezone(timezone) if window else None
+        source_rows = with_retries(
+            lambda: reader.count(table.name, watermark, bounds),
+            what=f"counting {ref.source}.{table.name} {partition} in the source",
+            attempts=attempts,
+            base_delay=base_delay,
         )
     wh_rows = warehouse_rows(warehouse, ref, partition) if warehouse is not None else None
     return reconcile(storage, ref.source, ref.name, partition, source_rows=source_rows, warehouse_rows=wh_rows)

@@ -58,4 +58,6 @@ def run(
         raise click.UsageError(str(err)) from None
     failed = [o for o in outcomes if not o.success]
     click.echo(f"{len(outcomes) - len(failed)}/{len(outcomes)} partition run(s) succeeded")
+    if failed and failed[-1].failure is not None:
+        raise failed[-1].failure  # the step's own error, through the CLI's one-message path
     sys.exit(1 if failed else 0)

@@ -20,6 +20,7 @@ from strataflow.config import Project
 from strataflow.connections import resolve_path
 from strataflow.defs.jobs import job_groups
 from strataflow.defs.lake_assets import raw_key, src_key
+from strataflow.step_failures import RunFailedError, step_failures
 
 
 class RunSelectionError(ValueError):
@@ -35,6 +36,7 @@ class PartitionOutcome:
     checks_passed: int
     checks: int
     seconds: float
+    failure: RunFailedError | None = None  # what the CLI reports when the run failed
 
 
 def strataflow_home(project: Project) -> Path:
@@ -103,7 +105,7 @@ def run_pipeline(
         for n, key in enumerate(keys, 1):
             started = time.monotonic()
             echo(f"  [{n}/{len(keys)}] {key} ...")
-            with _quiet(log_path):
+            with quiet(log_path):
                 result = job.execute_in_process(
                     partition_key=key, instance=instance, asset_selection=selection, raise_on_error=False
                 )
@@ -112,6 +114,9 @@ def run_pipeline(
                 for e in result.all_events
                 if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION
             ]
+            failure = (
+                None if result.success else RunFailedError(step_failures(result.all_events, result.run_id), log_path)
+            )
             outcome = PartitionOutcome(
                 name,
                 key,
@@ -120,6 +125,7 @@ def run_pipeline(
                 sum(c.passed for c in checks),
                 len(checks),
                 time.monotonic() - started,
+                failure,
             )
             outcomes.append(outcome)
             echo(
@@ -153,7 +159,7 @@ def _partition_keys(partitions_def, partition: str | None, first: str | None, la
 
 
 @contextmanager
-def _quiet(log_path: Path) -> Iterator[None]:
+def quiet(log_path: Path) -> Iterator[None]:
     """Dagster's and dbt's own output goes to the log file; the terminal shows one line per partition."""
     with open(log_path, "a") as log, redirect_stdout(log), redirect_stderr(log):
         yield

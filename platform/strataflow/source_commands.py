@@ -40,10 +40,8 @@ def _source_db(project, source: str, mysql_url: str | None, sqlite: str | None):
             f"source {source!r} has no connection in environment {project.env_name!r}: add one to "
             f"{project.configs_dir / 'platform.yaml'}, or pass --mysql-url / --sqlite"
         )
-    try:
-        return open_source(project, source, mysql_url, sqlite)
-    except Exception as err:
-        raise click.ClickException(f"cannot connect to source {source!r}: {type(err).__name__}: {err}") from None
+    # A connection error propagates: the CLI's explain() gives it what/where/fix, and --debug its traceback.
+    return open_source(project, source, mysql_url, sqlite)
 
 
 source_option = click.option("--source", "source", required=True, help="source name (configs/sources/<name>.yaml)")

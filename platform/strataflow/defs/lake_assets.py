@@ -1,6 +1,7 @@
 """RAW and SRC asset factories: one pair per configured table."""
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from dagster import (
 )
 
 from strataflow import connections
+from strataflow.cli_errors import explain
 from strataflow.config import TableRef
 from strataflow.defs.catalog import table_metadata
 from strataflow.defs.metadata import commit_metadata
@@ -30,6 +32,9 @@ from strataflow.defs.quality import (
     reconciliation_check_spec,
 )
 from strataflow.defs.resources import StrataflowResource
+from strataflow.extract.mysql import ZeroDateError
+from strataflow.extract.retry import is_permanent
+from strataflow.extract.types import UnsupportedTypeError
 from strataflow.lake import partition_prefix
 from strataflow.lake.schema import committed_schema
 from strataflow.pipeline import (
@@ -38,6 +43,7 @@ from strataflow.pipeline import (
     reconciliation_row,
     standardize_validate_load,
 )
+from strataflow.quality.contracts import SchemaContractError
 from strataflow.warehouse.check_log import record_checks
 
 # A partition's window is its own: each run (and each backfill run) handles exactly one partition.
@@ -68,6 +74,23 @@ def _with_registry_description(ref: TableRef, what: str) -> str:
     return f"{ref.config.description}\n\n{what}" if ref.config.description else what
 
 
+# Errors of the data or the registry: the next attempt would read the same thing.
+_PERMANENT_TYPES = (ZeroDateError, UnsupportedTypeError, SchemaContractError)
+
+
+@contextmanager
+def _no_retry_if_permanent(what: str) -> Iterator[None]:
+    """The RAW retry policy is for a source that hiccups; a wrong password or an unknown table fails once,
+    with the clear message (what, fix) instead of STEP_UP_FOR_RETRY and "Exceeded max_retries"."""
+    try:
+        yield
+    except Exception as error:
+        if not (is_permanent(error) or isinstance(error, _PERMANENT_TYPES)):
+            raise
+        explained = explain(error, "")
+        raise Failure(description=f"{what}: {explained.what}\nfix: {explained.fix}", allow_retries=False) from error
+
+
 def build_raw_asset(ref: TableRef) -> AssetsDefinition:
     cfg = ref.config
 
@@ -86,15 +109,16 @@ def build_raw_asset(ref: TableRef) -> AssetsDefinition:
     def _raw(context: AssetExecutionContext, strataflow: StrataflowResource) -> MaterializeResult:
         project = strataflow.project
         storage = strataflow.storage()
-        result = extract_partition(
-            strataflow.reader(ref.source),
-            storage,
-            ref,
-            context.partition_key,
-            timezone=connections.source_timezone(project, ref.source),
-            audit=strataflow.warehouse,
-            run_id=context.run.run_id,
-        )
+        with _no_retry_if_permanent(f"{raw_key(ref).to_user_string()} {context.partition_key}"):
+            result = extract_partition(
+                strataflow.reader(ref.source),
+                storage,
+                ref,
+                context.partition_key,
+                timezone=connections.source_timezone(project, ref.source),
+                audit=strataflow.warehouse,
+                run_id=context.run.run_id,
+            )
         manifest = result.commit.manifest
         prefix = partition_prefix("raw", ref.source, cfg.name, context.partition_key)
         context.log.info(

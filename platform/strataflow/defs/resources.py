@@ -11,7 +11,7 @@ from strataflow.config import Project, load_project
 from strataflow.defs.connection_resources import s3_connection, snowflake_connect_kwargs
 from strataflow.extract import SourceReader
 from strataflow.lake import LakeStorage
-from strataflow.warehouse import SnowflakeWarehouse, Warehouse
+from strataflow.warehouse import Warehouse
 
 
 class StrataflowResource(ConfigurableResource):
@@ -32,15 +32,14 @@ class StrataflowResource(ConfigurableResource):
         return load_project(self.configs_dir, self.env)
 
     def storage(self) -> LakeStorage:
-        lake = self.project.environment.lake
-        if self.lake_s3 is not None and lake.kind == "s3":
-            return LakeStorage.s3(lake.bucket, lake.prefix, **s3_connection(self.lake_s3))
-        return connections.open_storage(self.project)
+        """connections.open_storage owns the spool folder (the project home, never /tmp)."""
+        s3 = s3_connection(self.lake_s3) if self.lake_s3 is not None else None
+        return connections.open_storage(self.project, s3_connection=s3)
 
     def warehouse(self) -> Warehouse:
-        if self.snowflake is not None and self.project.environment.warehouse.kind == "snowflake":
-            return SnowflakeWarehouse(snowflake_connect_kwargs(self.snowflake))
-        return connections.open_warehouse(self.project)
+        """connections.open_warehouse owns the Snowflake staging folder (the project home)."""
+        kwargs = snowflake_connect_kwargs(self.snowflake) if self.snowflake is not None else None
+        return connections.open_warehouse(self.project, snowflake_kwargs=kwargs)
 
     def reader(self, source: str) -> SourceReader:
         return connections.open_reader(self.project, source)

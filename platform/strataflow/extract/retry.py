@@ -135,6 +135,18 @@ def is_transient(error: BaseException) -> bool:
     return any(marker in text for marker in _TRANSIENT_MARKERS)
 
 
+def is_permanent(error: BaseException) -> bool:
+    """A source error no retry can fix (wrong credentials, unknown table, bad SQL): known by its MySQL
+    code, else by its message. Unknown errors are not permanent, so a retry policy still applies to them."""
+    codes = error_codes(error)
+    if any(c in PERMANENT_CODES for c in codes):
+        return True
+    if any(c in TRANSIENT_CODES for c in codes):
+        return False
+    text = str(error).lower()
+    return any(marker in text for marker in _PERMANENT_MARKERS)
+
+
 def with_retries(
     action: Callable[[], T],
     *,

@@ -63,6 +63,12 @@ class PostgresWarehouse(SqlWarehouse):
         self._execute(f"SELECT pg_advisory_xact_lock({DDL_LOCK_KEY})")
         return True
 
+    def _lock_for_replace(self, target: str, partition: str | None) -> None:
+        # Held to commit: a second load of the partition waits, then deletes the first one's rows.
+        # hashtext() is int4, so the key never equals DDL_LOCK_KEY; a collision only serialises more.
+        key = target if partition is None else f"{target}|{partition}"
+        self._execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (key,))
+
     def _bulk_insert(self, target: str, stream: BatchStream, staged: Any) -> int:
         columns = ", ".join(self.dialect.quote(name) for name in stream.schema.names)
         # csv_chunk writes timestamptz as UTC wall-clock; this transaction reads them as UTC.

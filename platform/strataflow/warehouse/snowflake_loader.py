@@ -48,7 +48,11 @@ class SnowflakeWarehouse(SqlWarehouse):
     dialect = SNOWFLAKE
     transactional_ddl = False
 
-    def __init__(self, connect_kwargs: dict[str, Any], *, file_rows: int = 1_000_000) -> None:
+    def __init__(
+        self, connect_kwargs: dict[str, Any], *, file_rows: int = 1_000_000, stage_dir: Path | None = None
+    ) -> None:
+        """`stage_dir`: where Parquet files are written before their PUT (None: the system temp folder;
+        connections.open_warehouse passes the project home, which a container keeps on its volume)."""
         import snowflake.connector  # imported here: it takes seconds, and only this target needs it
 
         kwargs = {**connect_kwargs, "autocommit": True, "paramstyle": "pyformat"}
@@ -56,6 +60,7 @@ class SnowflakeWarehouse(SqlWarehouse):
         self._conn = snowflake.connector.connect(**kwargs)
         self._cursor = self._conn.cursor()
         self._file_rows = file_rows
+        self._stage_dir = stage_dir
 
     def close(self) -> None:
         self._conn.close()
@@ -80,7 +85,9 @@ class SnowflakeWarehouse(SqlWarehouse):
         # Identifiers are validated lower-case names, so the unquoted (upper-cased) form of the
         # table stage is the same object and safe to write here.
         location = f"@{self.dialect.fold(SRC_SCHEMA)}.%{self.dialect.fold(request.table)}/{load_id}/"
-        workdir = Path(tempfile.mkdtemp(prefix="strataflow-snowflake-"))
+        if self._stage_dir is not None:
+            self._stage_dir.mkdir(parents=True, exist_ok=True)
+        workdir = Path(tempfile.mkdtemp(prefix="strataflow-snowflake-", dir=self._stage_dir))
         files = 0
         try:
             writer: pq.ParquetWriter | None = None

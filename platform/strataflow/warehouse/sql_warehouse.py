@@ -76,6 +76,13 @@ class SqlWarehouse(ABC):
         """Serialise concurrent DDL where needed; True if the catalog must then be re-read."""
         return False
 
+    def _lock_for_replace(self, target: str, partition: str | None) -> None:
+        """Serialise loads replacing the same rows (a partition, or the whole table when None).
+
+        Needed where a DELETE does not block a concurrent transaction's later INSERT (PostgreSQL under
+        read committed: both loads delete, both insert, both keep their rows)."""
+        return None
+
     @abstractmethod
     def close(self) -> None: ...
 
@@ -129,7 +136,7 @@ class SqlWarehouse(ABC):
     def append_audit(self, table: str, columns: pa.Schema, rows: list[tuple]) -> None:
         """Append rows to `audit.<table>` (created, or given missing columns, first) in one transaction."""
 
-        def ddl() -> None:
+        def missing() -> list[str]:
             statements = [] if self._schema_exists(AUDIT_SCHEMA) else [self.dialect.create_schema(AUDIT_SCHEMA)]
             existing = self._existing_columns(AUDIT_SCHEMA, table)
             if not existing:
@@ -140,6 +147,13 @@ class SqlWarehouse(ABC):
                     for f in columns
                     if self.dialect.fold(f.name) not in existing
                 ]
+            return statements
+
+        def ddl() -> None:
+            # Concurrent first calls would race on CREATE SCHEMA/TABLE: take the DDL lock, then re-read.
+            statements = missing()
+            if statements and self._lock_for_ddl():
+                statements = missing()
             for statement in statements:
                 self._execute(statement)
 
@@ -160,6 +174,7 @@ class SqlWarehouse(ABC):
 
     def _clear(self, request: LoadRequest) -> None:
         target = self.dialect.qualify(SRC_SCHEMA, request.table)
+        self._lock_for_replace(target, request.partition if request.mode == "replace_partition" else None)
         if request.mode == "replace_table":
             self._execute(f"DELETE FROM {target}")
         else:
