@@ -49,9 +49,9 @@ def validate(configs: str | None, env: str | None, offline: bool) -> None:
 @main.command()
 @click.option("--home", type=click.Path(file_okay=False), help="where the demo keeps its files (STRATAFLOW_HOME)")
 @click.option("--scale", default=2_000, show_default=True, help="number of orders to generate")
-@click.option("--days", default=3, show_default=True, help="days of history before the simulated changes")
+@click.option("--days", default=1, show_default=True, help="days of history (the initial load) before the changes")
 @click.option("--change-days", default=5, show_default=True, help="days of simulated changes after the history")
-@click.option("--start", default="2025-01-28", show_default=True, help="first day of the history (YYYY-MM-DD)")
+@click.option("--start", default="2025-01-30", show_default=True, help="first day of the history (YYYY-MM-DD)")
 @click.option("--quiet", is_flag=True, help="no progress, only the summary")
 def demo(home: str | None, scale: int, days: int, change_days: int, start: str, quiet: bool) -> None:
     """Build the shop source (SQLite) day by day, load every layer, and say where to look."""

@@ -12,7 +12,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import redirect_stderr, redirect_stdout, suppress
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -32,9 +32,10 @@ from strataflow.demo.schema import create_schema
 from strataflow.demo.simulator import simulate_day
 from strataflow.demo_display import Display
 from strataflow.demo_report import DemoReport, read_warehouse
+from strataflow.quality.runner import preload_great_expectations
 
 DEFAULT_HOME = ".strataflow"
-DEFAULT_START = date(2025, 1, 28)  # the history crosses a month end, so the cohort mart has several cohorts
+DEFAULT_START = date(2025, 1, 30)  # the change days cross a month end, so the cohort mart has several cohorts
 
 
 class DemoFailed(RuntimeError):
@@ -110,7 +111,7 @@ def run_demo(settings: DemoSettings, display: Display | None = None) -> DemoOutc
     with display:
         # 1. dbt parses the project in the background (a subprocess, on the other core) while this process
         # builds the source's history and imports Dagster; the definitions then find the manifest ready.
-        parse = _parse_in_background(project)
+        background = _prepare_in_background(project)
         phase = time.monotonic()
         sqlite_path = resolve_path(project, source_cfg.path)
         conn = _fresh_sqlite(sqlite_path)
@@ -125,7 +126,8 @@ def run_demo(settings: DemoSettings, display: Display | None = None) -> DemoOutc
             phase = time.monotonic()
             with open(log_path, "a") as log, redirect_stdout(log), redirect_stderr(log):
                 defs = _definitions(project)
-                parse.join()
+                for thread in background:
+                    thread.join()
             job = defs.resolve_job_def(MAIN_JOB)
             graph = defs.resolve_asset_graph()
             all_keys = [k for k in graph.get_all_asset_keys() if graph.get(k).is_materializable]  # no source tables
@@ -168,17 +170,24 @@ def run_demo(settings: DemoSettings, display: Display | None = None) -> DemoOutc
     return outcome
 
 
-def _parse_in_background(project: Project) -> threading.Thread:
-    """Start `dbt parse` (when the project changed) in a thread. A failure is left to the definitions,
-    which prepare the same build folder (under its lock) and report the parse error themselves."""
+def _prepare_in_background(project: Project) -> list[threading.Thread]:
+    """Start `dbt parse` (a subprocess: when the project changed) and the Great Expectations import (~3 s,
+    needed by the first SRC step) in threads, so both overlap the source generation and the Dagster imports.
+    A parse failure is left to the definitions, which prepare the same build folder (under its lock) and
+    report the parse error themselves; an import failure, to the first SRC step."""
+    tasks = {"dbt-parse": lambda: prepare_dbt_build(project), "gx-import": preload_great_expectations}
+    threads = [threading.Thread(target=_quietly(task), name=name, daemon=True) for name, task in tasks.items()]
+    for thread in threads:
+        thread.start()
+    return threads
 
-    def parse() -> None:
+
+def _quietly(task: Callable[[], object]) -> Callable[[], None]:
+    def run() -> None:
         with suppress(Exception):
-            prepare_dbt_build(project)
+            task()
 
-    thread = threading.Thread(target=parse, name="dbt-parse", daemon=True)
-    thread.start()
-    return thread
+    return run
 
 
 def _definitions(project: Project) -> Definitions:

@@ -41,6 +41,12 @@ def _gx() -> Any:
     return gx
 
 
+def preload_great_expectations() -> None:
+    """Import Great Expectations now (e.g. in a thread while other work waits on I/O), not in the first
+    validation."""
+    _gx()
+
+
 def pandas_frame(table: pa.Table, columns: list[str] | None = None) -> Any:
     """The pandas frame GE sees: decimals as float64, every other type as pandas converts it."""
     if columns is not None:
