@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import os
 import socket
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pymysql
@@ -83,3 +86,29 @@ def _environment_restored_per_module() -> Iterator[None]:
     yield
     os.environ.clear()
     os.environ.update(saved)
+
+
+@pytest.fixture(scope="session")
+def built_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, str]:
+    """One small demo for the session, built as `strataflow demo` builds it, in a fresh home: test_demo checks
+    its outcome and summary, test_ui_browser serves it (each build is about a minute of fixed cost). Returns
+    the DemoOutcome and the printed progress and summary (not a terminal: the plain lines of CI logs)."""
+    from rich.console import Console
+
+    from strataflow.demo_display import Display, render_summary
+    from strataflow.demo_runner import DemoSettings, run_demo
+
+    home = tmp_path_factory.mktemp("demo-home")
+    saved = dict(os.environ)
+    for var in ("DAGSTER_HOME", "STRATAFLOW_HOME", "STRATAFLOW_ENV", "STRATAFLOW_CONFIGS", "STRATAFLOW_PARTITIONS"):
+        os.environ.pop(var, None)
+    out = io.StringIO()
+    console = Console(file=out, width=200)
+    try:
+        settings = DemoSettings(home=home, scale=200, days=2, change_days=3, start=date(2025, 1, 30))
+        outcome = run_demo(settings, Display(console=console))
+        render_summary(console, outcome)
+    finally:  # the demo sets the environment of its process; here it must not leak into other tests
+        os.environ.clear()
+        os.environ.update(saved)
+    return outcome, out.getvalue()

@@ -3,34 +3,18 @@ deletes present, runs known to the UI's code location, and a summary that says w
 
 from __future__ import annotations
 
-import io
 import re
-from datetime import date
 
 import duckdb
 import pytest
 from dagster import DagsterInstance
-from rich.console import Console
-
-from strataflow.demo_display import Display, render_summary
-from strataflow.demo_runner import DemoSettings, run_demo
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory):
-    home = tmp_path_factory.mktemp("demo-home")
-    mp = pytest.MonkeyPatch()
-    for var in ("DAGSTER_HOME", "STRATAFLOW_HOME", "STRATAFLOW_ENV", "STRATAFLOW_CONFIGS", "STRATAFLOW_PARTITIONS"):
-        mp.delenv(var, raising=False)
-    out = io.StringIO()
-    console = Console(file=out, width=200)  # not a terminal: the plain-line progress of CI logs
-    settings = DemoSettings(home=home, scale=200, days=2, change_days=3, start=date(2025, 1, 30))
-    outcome = run_demo(settings, Display(console=console))
-    render_summary(console, outcome)
-    yield outcome, out.getvalue()
-    mp.undo()
+def demo(built_demo):
+    return built_demo
 
 
 def test_every_mart_has_rows_and_history_is_there(demo) -> None:

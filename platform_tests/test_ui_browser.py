@@ -52,23 +52,13 @@ def _env(home: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small demo built by the `strataflow demo` command users run (two day partitions).
-    STRATAFLOW_UI_TEST_HOME reuses a demo home built before (to iterate on the UI checks)."""
+def demo_home(request: pytest.FixtureRequest) -> Path:
+    """The session's small demo (conftest.built_demo: five day partitions, built as `strataflow demo` builds
+    them). STRATAFLOW_UI_TEST_HOME reuses a demo home built before (to iterate on the UI checks)."""
     if reuse := os.environ.get("STRATAFLOW_UI_TEST_HOME"):
         return Path(reuse)
-    home = tmp_path_factory.mktemp("ui_demo")
-    cli = Path(sys.executable).with_name("strataflow")
-    result = subprocess.run(
-        [str(cli), "demo", "--home", str(home), "--scale", "60", "--days", "1", "--change-days", "1"],
-        cwd=REPO,
-        env=_env(home),
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return home
+    outcome, _ = request.getfixturevalue("built_demo")
+    return outcome.settings.home
 
 
 @pytest.fixture(scope="module")
