@@ -80,8 +80,10 @@ def rows(first: int, count: int, tag: str) -> pa.RecordBatch:
 
 
 def lake_commit(args: dict[str, Any]) -> None:
-    """Commit `rounds` times; with `announce`/`wait_for`, pause between the data files and the manifest."""
+    """Commit `rounds` times; with `announce`/`wait_for`, pause between the data files and the manifest.
+    `sweep_grace_s: 0` sweeps the replaced commit's files at once (readers of it then find them gone)."""
     storage = open_lake(args["lake"])
+    storage.sweep_grace_s = args.get("sweep_grace_s", storage.sweep_grace_s)
     if args.get("announce"):
         real_write = storage.write_bytes_atomic
 
