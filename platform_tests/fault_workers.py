@@ -157,7 +157,19 @@ def audit_append(args: dict[str, Any]) -> None:
         warehouse.close()
 
 
-JOBS = {"lake_commit": lake_commit, "warehouse_load": warehouse_load, "audit_append": audit_append}
+def spool_clean(args: dict[str, Any]) -> None:
+    """What a process starting does first under a spool root: remove stale spools; print them as JSON."""
+    from strataflow.lake import clean_stale_spools
+
+    print(json.dumps([str(p) for p in clean_stale_spools(Path(args["root"]))]))
+
+
+JOBS = {
+    "lake_commit": lake_commit,
+    "warehouse_load": warehouse_load,
+    "audit_append": audit_append,
+    "spool_clean": spool_clean,
+}
 
 if __name__ == "__main__":
     job = json.loads(sys.argv[1])
