@@ -80,8 +80,10 @@ def rows(first: int, count: int, tag: str) -> pa.RecordBatch:
 
 
 def lake_commit(args: dict[str, Any]) -> None:
-    """Commit `rounds` times; with `announce`/`wait_for`, pause between the data files and the manifest."""
+    """Commit `rounds` times; with `announce`/`wait_for`, pause between the data files and the manifest.
+    `sweep_grace_s: 0` sweeps the replaced commit's files at once (readers of it then find them gone)."""
     storage = open_lake(args["lake"])
+    storage.sweep_grace_s = args.get("sweep_grace_s", storage.sweep_grace_s)
     if args.get("announce"):
         real_write = storage.write_bytes_atomic
 
@@ -155,7 +157,19 @@ def audit_append(args: dict[str, Any]) -> None:
         warehouse.close()
 
 
-JOBS = {"lake_commit": lake_commit, "warehouse_load": warehouse_load, "audit_append": audit_append}
+def spool_clean(args: dict[str, Any]) -> None:
+    """What a process starting does first under a spool root: remove stale spools; print them as JSON."""
+    from strataflow.lake import clean_stale_spools
+
+    print(json.dumps([str(p) for p in clean_stale_spools(Path(args["root"]))]))
+
+
+JOBS = {
+    "lake_commit": lake_commit,
+    "warehouse_load": warehouse_load,
+    "audit_append": audit_append,
+    "spool_clean": spool_clean,
+}
 
 if __name__ == "__main__":
     job = json.loads(sys.argv[1])

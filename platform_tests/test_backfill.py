@@ -130,6 +130,25 @@ def test_backfill_command_submits_an_asset_backfill_to_the_instance(tmp_path: Pa
         assert any(k.path[0] == "mrt" for k in targets.asset_keys)  # dbt downstream, the marts once
 
 
+def test_backfill_command_sets_up_a_fresh_instance(tmp_path: Path, monkeypatch) -> None:
+    """A DAGSTER_HOME `strataflow run` never saw gets strataflow's dagster.yaml (run monitoring, queue,
+    DuckDB pool) from the backfill command too: the daemon running the backfill then fails dead runs."""
+    project = project_on(tmp_path, tmp_path / "shop.sqlite")
+    monkeypatch.setenv("STRATAFLOW_CONFIGS", str(project.configs_dir))
+    home = tmp_path / "fresh-dagster-home"
+    home.mkdir()
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    out = CliRunner().invoke(
+        main, ["backfill", "--env", "test", "--table", "orders", "--from", "2025-01-02", "--to", "2025-01-02"]
+    )
+    assert out.exit_code == 0, out.output
+    with DagsterInstance.from_config(str(home)) as instance:
+        assert instance.run_monitoring_enabled
+        assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
+        assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
+        assert len(instance.get_backfills()) == 1
+
+
 def test_backfill_rejects_an_unknown_table(tmp_path: Path) -> None:
     project = project_on(tmp_path, tmp_path / "shop.sqlite")
     with pytest.raises(BackfillError, match="Fix: use one of"):

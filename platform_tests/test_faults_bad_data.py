@@ -124,6 +124,35 @@ def test_zero_dates_read_as_null_when_the_column_says_so(zero_dates_db: str, tmp
     assert rows[4]["happened"] is None
 
 
+@pytest.fixture
+def windowed_zero_dates_db(mysql_db: str) -> str:
+    """Zero dates in two partitions' windows: `logged` on 2025-01-01 (id 1), `happened` on 2024-06-01
+    (id 2, another partition, and the earlier column); 2025-01-02 (id 3) has none."""
+    run_sql(
+        mysql_db,
+        "CREATE TABLE events (id INT PRIMARY KEY, happened DATE, logged DATETIME, updated_at DATETIME NOT NULL)",
+        "INSERT INTO events VALUES (1, '2024-12-31', '0000-00-00 00:00:00', '2025-01-01 10:00:00'),"
+        " (2, '0000-00-00', '2024-06-01 08:00:00', '2024-06-01 09:00:00'),"
+        " (3, '2025-01-02', '2025-01-02 07:00:00', '2025-01-02 11:00:00')",
+        sql_mode="",
+    )
+    return mysql_db
+
+
+def test_the_zero_date_probe_looks_only_at_the_partitions_window(windowed_zero_dates_db: str, tmp_path: Path) -> None:
+    """The probe that names the zero date filters like the extract: it names the column and key of this
+    partition (it used to scan the whole table and blame `happened` at id=2, another partition's row),
+    and a partition whose window holds no zero date extracts."""
+    reader = MySQLReader(mysql_url(windowed_zero_dates_db))
+    table = ref("events", load_type="incremental", primary_key=["id"], watermark="updated_at")
+    storage = LakeStorage.local(tmp_path)
+    with pytest.raises(ZeroDateError) as caught:
+        extract_partition(reader, storage, table, "2025-01-01")
+    message = str(caught.value)
+    assert "'logged'" in message and "id=1" in message, message
+    assert extract_partition(reader, storage, table, "2025-01-02").rows == 1
+
+
 # ---------------------------------------------------------------- unsafe source column names
 
 

@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 
 from fault_workers import LAKE_PREFIX, open_lake, spawn, succeed, wait_until_exists
-from strataflow.lake import LakeStorage, read_committed, read_manifest
+from strataflow.lake import MANIFEST_NAME, LakeStorage, read_committed, read_manifest
+from strataflow.lake.schema import committed_schema
+from strataflow.quality.reconcile import reconcile
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -76,3 +78,38 @@ def test_two_writers_racing_leave_a_readable_partition(tmp_path: Path) -> None:
         succeed(w)
     assert tuple(ids_of(storage)) in expected
     assert reads > 0
+
+
+@pytest.mark.parametrize("reader", ["read_committed", "reconcile", "committed_schema"])
+def test_lake_readers_reread_a_manifest_replaced_mid_read(reader: str, tmp_path: Path) -> None:
+    """Between a reader's manifest read and its file reads, another process commits the partition and
+    sweeps the old files at once: every reader of committed files re-reads the manifest and returns the
+    new commit (reconcile's footer count and the RAW schema failed before with FileNotFoundError)."""
+    spec = {"kind": "local", "path": str(tmp_path / "lake")}
+    succeed(spawn({"job": "lake_commit", "lake": spec, "first": 0, "count": 50, "tag": "a"}))
+    storage = open_lake(spec)
+    manifest_key = f"{LAKE_PREFIX}/{MANIFEST_NAME}"
+    real_read = storage.read_bytes
+    replaced: list[bool] = []
+
+    def read_then_replaced(key: str) -> bytes:
+        data = real_read(key)
+        if key == manifest_key and not replaced:
+            replaced.append(True)
+            job = {"job": "lake_commit", "lake": spec, "first": 1000, "count": 30, "tag": "b", "sweep_grace_s": 0}
+            succeed(spawn(job))
+        return data
+
+    storage.read_bytes = read_then_replaced  # type: ignore[method-assign]
+    if reader == "read_committed":
+        committed = read_committed(storage, LAKE_PREFIX)
+        assert committed is not None and committed[1].column("id").to_pylist() == list(range(1000, 1030))
+    elif reader == "reconcile":
+        result = reconcile(storage, "shop", "orders", "2025-01-01", source_rows=30, warehouse_rows=None)
+        assert result.raw == 30 and result.problems == ["SRC partition 2025-01-01 is not committed"]
+    else:
+        schema = committed_schema(storage, LAKE_PREFIX, read_manifest(storage, LAKE_PREFIX))
+        assert schema is not None and schema.names == ["id", "v"]
+    assert replaced  # the old commit's files were gone when the reader opened them
+    old_files = [k for k in storage.list_files(LAKE_PREFIX) if k.endswith(".parquet")]
+    assert len(old_files) == 1  # only the new commit's file is left

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pyarrow as pa
@@ -15,10 +17,11 @@ import yaml
 from click.testing import CliRunner
 
 from conftest import MYSQL
+from fault_workers import finish, spawn
 from strataflow.cli import main
 from strataflow.config import ConfigError, load_project
 from strataflow.connections import open_storage
-from strataflow.lake import Spool, spool
+from strataflow.lake import Spool, clean_stale_spools, spool
 
 DAY = "2025-01-01"
 
@@ -140,6 +143,48 @@ def test_a_killed_runs_spool_is_removed_at_the_next_start(tmp_path: Path) -> Non
             pass
         assert not killed_dir.exists()
         assert live.dir.is_dir()
+
+
+def test_a_spool_being_set_up_is_never_taken_for_stale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another process starts (and cleans stale spools) at the worst moment: after this spool created its
+    folder and lock file, before it took the lock. It used to find the lock free and delete the live folder."""
+    root = tmp_path / "spool"
+    root.mkdir()
+    real = spool.fcntl
+    cleanups: list[list[str]] = []
+
+    def flock_after_another_process_cleaned(handle: Any, operation: int) -> None:
+        if operation == real.LOCK_EX and not cleanups:  # the spool's own blocking lock, taken once
+            done = finish(spawn({"job": "spool_clean", "root": str(root)}))
+            assert done.returncode == 0, done.stderr[-3000:]
+            cleanups.append(json.loads(done.stdout))
+        real.flock(handle, operation)
+
+    monkeypatch.setattr(
+        spool,
+        "fcntl",
+        SimpleNamespace(flock=flock_after_another_process_cleaned, LOCK_EX=real.LOCK_EX, LOCK_NB=real.LOCK_NB),
+    )
+    monkeypatch.setattr(spool, "_cleaned", {root})  # this process's own start-up cleanup is not the point
+    with Spool(pa_schema(), rows_per_file=2, root=root) as live:
+        live.write(pa.record_batch([pa.array([1, 2, 3, 4, 5])], names=["id"]))
+        files = live.finish()
+        assert cleanups == [[]]  # the other process removed nothing
+        assert [f.rows for f in files] == [2, 2, 1] and all(f.path.is_file() for f in files)
+        assert live.dir.name.startswith(spool.SPOOL_PREFIX)
+        monkeypatch.setattr(spool, "fcntl", real)
+        assert clean_stale_spools(root) == []  # once visible, the folder is locked: still never stale
+
+
+def test_a_spool_killed_during_its_set_up_is_removed_once_old(tmp_path: Path) -> None:
+    """A process killed between creating its pending folder and renaming it leaves a pending folder."""
+    old, young = tmp_path / f"{spool.PENDING_PREFIX}1-old", tmp_path / f"{spool.PENDING_PREFIX}2-young"
+    for folder in (old, young):
+        folder.mkdir()
+        (folder / spool.LOCK_NAME).touch()
+    os.utime(old, (0, 0))
+    assert clean_stale_spools(tmp_path) == [old]
+    assert young.is_dir()
 
 
 def pa_schema() -> pa.Schema:

@@ -13,7 +13,7 @@ from conftest import MYSQL, mysql_connect, mysql_url
 from strataflow.config import TableRef
 from strataflow.config.models import TableConfig
 from strataflow.extract import MySQLReader, SourceUnavailableError
-from strataflow.extract.retry import SourceReadError, is_transient, with_retries
+from strataflow.extract.retry import SourceReadError, is_permanent, is_transient, with_retries
 from strataflow.lake import LakeStorage, read_committed
 from strataflow.pipeline import extract_partition
 
@@ -110,6 +110,35 @@ def test_access_denied_behind_a_connection_timeout_is_permanent() -> None:
     assert not is_transient(wrapped)
     interrupted = RuntimeError("cx writer failed: MySqlError { ERROR 1317 (70100): Query execution was interrupted }")
     assert is_transient(interrupted)
+
+
+@pytest.mark.slow  # ~30 s: connectorx's connection pool retries the refused login on its own first
+def test_a_wrong_password_through_connectorx_fails_as_permanent_without_retries(mysql_db: str) -> None:
+    """The real connectorx error for bad credentials (not a made-up message): after its pool's own ~30 s
+    of retries it raises "timed out waiting for connection: MySqlError { ERROR 1045 ... }". The 1045 inside
+    decides: permanent, so no backoff sleep and no second attempt on top of connectorx's wait."""
+    with mysql_connect(mysql_db) as conn, conn.cursor() as cur:
+        cur.execute("CREATE TABLE t (id INT PRIMARY KEY)")
+        cur.execute("INSERT INTO t VALUES (1), (2)")
+        conn.commit()
+    columns = MySQLReader(mysql_url(mysql_db)).columns("t")
+    reader = MySQLReader(f"mysql://{MYSQL['user']}:wrong-password@{MYSQL['host']}:{MYSQL['port']}/{mysql_db}")
+    attempts: list[int] = []
+    sleeps: list[float] = []
+
+    def read() -> list:
+        attempts.append(1)
+        return list(reader.stream("t", columns, ["id"]))
+
+    started = time.monotonic()
+    with pytest.raises(RuntimeError) as caught:  # connectorx raises a plain RuntimeError here (no panic)
+        with_retries(read, what="reading t", base_delay=5, sleep=sleeps.append)
+    elapsed = time.monotonic() - started
+    message = str(caught.value)
+    assert "timed out waiting for connection" in message and "ERROR 1045" in message, message
+    assert attempts == [1] and sleeps == []  # one attempt, no strataflow backoff
+    assert is_permanent(caught.value) and not is_transient(caught.value)
+    assert elapsed < 50  # connectorx's own wait (~30 s), nothing of ours on top
 
 
 def test_a_rust_panic_is_retried_like_any_transient_error() -> None:

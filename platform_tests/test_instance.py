@@ -44,6 +44,19 @@ def test_instance_config_is_written_and_keeps_the_operators_keys(tmp_path: Path)
         assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
 
 
+def test_the_module_sets_up_the_instance_of_dagster_home(tmp_path: Path) -> None:
+    """`python -m strataflow.instance` before `dagster dev` on a new DAGSTER_HOME (docs/operations.md)."""
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    refused = subprocess.run([sys.executable, "-m", "strataflow.instance"], env=env, capture_output=True, text=True)
+    assert refused.returncode == 2 and "DAGSTER_HOME is not set" in refused.stderr
+    home = tmp_path / "new-home"
+    done = subprocess.run(
+        [sys.executable, "-m", "strataflow.instance"], env=env | {"DAGSTER_HOME": str(home)}, capture_output=True
+    )
+    assert done.returncode == 0
+    assert yaml.safe_load((home / "dagster.yaml").read_text())["run_monitoring"]["enabled"] is True
+
+
 def test_docker_instance_config_has_the_same_settings() -> None:
     docker = yaml.safe_load((Path(__file__).resolve().parents[1] / "docker" / "dagster.yaml").read_text())
     from strataflow.instance import instance_settings

@@ -36,12 +36,15 @@ def backfill(
     from strataflow.backfill import BackfillError, choose_tables, plan_backfill, run_backfill, submit_backfill
     from strataflow.config import load_project
     from strataflow.definitions import build_definitions
-    from strataflow.runner import strataflow_home
+    from strataflow.runner import ensure_dagster_home, strataflow_home
     from strataflow.step_failures import RunFailedError
 
     if not os.environ.get("DAGSTER_HOME"):
         raise click.UsageError("DAGSTER_HOME is not set. Fix: export DAGSTER_HOME=<the instance folder of dagster dev>")
     project = load_project(configs, env)
+    # The daemon (and dagster dev) of this DAGSTER_HOME run the backfill: they need strataflow's run
+    # queue, DuckDB pool and run monitoring, also on an instance `strataflow run` never set up.
+    ensure_dagster_home(project)
     try:
         refs = choose_tables(project, source, table)
         defs = build_definitions(project)

@@ -9,6 +9,7 @@ side by side. Run monitoring marks runs whose process died as failed, so they ne
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,22 @@ def ensure_instance_config(dagster_home: str | os.PathLike[str] | None = None, *
     return path
 
 
-if __name__ == "__main__":  # python -m strataflow.instance [DAGSTER_HOME]
-    import sys
+def main(argv: list[str]) -> int:
+    """`python -m strataflow.instance [DAGSTER_HOME]`: set up the instance `dagster dev` will use.
 
-    print(ensure_instance_config(sys.argv[1] if len(sys.argv) > 1 else None))
+    Without an argument or DAGSTER_HOME it refuses: `dagster dev` would then use a folder of its own, and
+    the settings written elsewhere would never reach its daemon."""
+    home = argv[0] if argv else os.environ.get("DAGSTER_HOME")
+    if not home:
+        print(
+            "Error: DAGSTER_HOME is not set.\nfix: export DAGSTER_HOME=<the instance folder dagster dev will use> "
+            "(or pass it: python -m strataflow.instance <folder>), then run this again",
+            file=sys.stderr,
+        )
+        return 2
+    print(ensure_instance_config(home))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pymysql
 
 from strataflow.config.identifiers import quote_identifier, quote_source_column
-from strataflow.extract.query import count_sql, select_sql
+from strataflow.extract.query import count_sql, select_sql, window_condition
 from strataflow.extract.reader import DEFAULT_BATCH_ROWS, conform
 from strataflow.extract.retry import SourceReadError, is_panic
 from strataflow.extract.types import SourceColumn, arrow_schema, arrow_type_for
@@ -109,20 +109,33 @@ class MySQLReader:
             if not is_panic(error):
                 raise
             if "couldn't convert the value" in str(error).lower():
-                self._raise_if_zero_dates(table, columns, order_by)
+                self._raise_if_zero_dates(table, columns, order_by, watermark, window)
             raise SourceReadError(f"reading MySQL table {table!r} failed: {error}") from error
 
-    def _raise_if_zero_dates(self, table: str, columns: list[SourceColumn], key: list[str]) -> None:
-        """Name the column holding zero dates and one key where it does, with the registry fix."""
+    def _raise_if_zero_dates(
+        self,
+        table: str,
+        columns: list[SourceColumn],
+        key: list[str],
+        watermark: str | None = None,
+        window: tuple[datetime, datetime] | None = None,
+    ) -> None:
+        """Name the column holding zero dates and one key where it does, with the registry fix.
+
+        Only the rows the failed extract read (its window): a zero date in another partition neither
+        costs a scan of the whole table nor takes the blame for this partition's failure."""
         dated = (pa.types.is_date, pa.types.is_timestamp)
         candidates = [c for c in columns if not c.zero_dates_as_null and any(t(c.arrow_type) for t in dated)]
+        in_window = window_condition("mysql", watermark, window)
         with self._connect() as conn, conn.cursor() as cur:
             for column in candidates:
                 col = quote_source_column(column.name, "mysql")
                 keys = ", ".join(quote_source_column(k, "mysql") for k in key)
+                where = f"(MONTH({col}) = 0 OR DAYOFMONTH({col}) = 0)"
+                if in_window is not None:
+                    where += f" AND {in_window}"
                 cur.execute(
-                    f"SELECT {keys}, CAST({col} AS CHAR) FROM {quote_identifier(table, 'mysql')} "
-                    f"WHERE MONTH({col}) = 0 OR DAYOFMONTH({col}) = 0 LIMIT 1"
+                    f"SELECT {keys}, CAST({col} AS CHAR) FROM {quote_identifier(table, 'mysql')} WHERE {where} LIMIT 1"
                 )
                 row = cur.fetchone()
                 if row is None:

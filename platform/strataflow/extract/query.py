@@ -40,11 +40,8 @@ def select_sql(
         else:
             select.append(qc(c))
     sql = f"SELECT {', '.join(select)} FROM {q(table)}"
-    if window is not None:
-        if watermark is None:
-            raise ValueError("a window needs a watermark column")
-        lo, hi = window
-        sql += f" WHERE {q(watermark)} >= {_literal(lo)} AND {q(watermark)} < {_literal(hi)}"
+    if (where := window_condition(dialect, watermark, window)) is not None:
+        sql += f" WHERE {where}"
     if order_by:
         sql += " ORDER BY " + ", ".join(qc(c) for c in order_by)
     return sql
@@ -54,11 +51,21 @@ def count_sql(
     dialect: str, table: str, watermark: str | None = None, window: tuple[datetime, datetime] | None = None
 ) -> str:
     """COUNT(*) over the same rows select_sql reads (reconciliation's source figure)."""
-    q = lambda name: quote_identifier(name, dialect)  # noqa: E731
-    sql = f"SELECT COUNT(*) FROM {q(table)}"
-    if window is not None:
-        if watermark is None:
-            raise ValueError("a window needs a watermark column")
-        lo, hi = window
-        sql += f" WHERE {q(watermark)} >= {_literal(lo)} AND {q(watermark)} < {_literal(hi)}"
+    sql = f"SELECT COUNT(*) FROM {quote_identifier(table, dialect)}"
+    if (where := window_condition(dialect, watermark, window)) is not None:
+        sql += f" WHERE {where}"
     return sql
+
+
+def window_condition(
+    dialect: str, watermark: str | None = None, window: tuple[datetime, datetime] | None = None
+) -> str | None:
+    """The partition's row filter (watermark in [start, end)), the one every query of a partition uses:
+    the extract, its source count and the zero-date probe. None without a window (a full table)."""
+    if window is None:
+        return None
+    if watermark is None:
+        raise ValueError("a window needs a watermark column")
+    lo, hi = window
+    column = quote_identifier(watermark, dialect)
+    return f"{column} >= {_literal(lo)} AND {column} < {_literal(hi)}"

@@ -9,6 +9,7 @@ from strataflow.lake.partition import (
     committed_batches,
     partition_prefix,
     read_committed,
+    read_current,
     read_manifest,
 )
 from strataflow.lake.spool import clean_stale_spools
@@ -28,5 +29,6 @@ __all__ = [
     "committed_batches",
     "partition_prefix",
     "read_committed",
+    "read_current",
     "read_manifest",
 ]

@@ -46,6 +46,7 @@ __all__ = [
     "content_batch_id",
     "partition_prefix",
     "read_committed",
+    "read_current",
     "read_manifest",
 ]
 
@@ -149,10 +150,16 @@ def _sweep(storage: LakeStorage, prefix: str, own: Manifest) -> None:
             storage.delete(key)
 
 
-def _with_current_manifest(storage: LakeStorage, prefix: str, read: Callable[[Manifest], T]) -> T | None:
-    """Run read(manifest); if a file it names vanished because a newer manifest replaced it, start over."""
+def read_current(
+    storage: LakeStorage, prefix: str, read: Callable[[Manifest], T], manifest: Manifest | None = None
+) -> T | None:
+    """Run read(manifest); if a file it names vanished because a newer manifest replaced it, start over.
+
+    The one path every reader of committed files takes (a concurrent commit's sweep may delete the files
+    of the manifest a reader just read). `manifest`: the one the caller already holds, tried first."""
     for attempt in range(1, READ_ATTEMPTS + 1):
-        manifest = read_manifest(storage, prefix)
+        if attempt > 1 or manifest is None:
+            manifest = read_manifest(storage, prefix)
         if manifest is None:
             return None
         try:
@@ -179,4 +186,4 @@ def read_committed(storage: LakeStorage, prefix: str) -> tuple[Manifest, pa.Tabl
                 tables.append(pq.read_table(handle))
         return manifest, pa.concat_tables(tables)
 
-    return _with_current_manifest(storage, prefix, read)
+    return read_current(storage, prefix, read)

@@ -6,12 +6,19 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from strataflow.lake.manifest import Manifest
+from strataflow.lake.partition import read_current
 from strataflow.lake.storage import LakeStorage
 
 
-def committed_schema(storage: LakeStorage, prefix: str, manifest: Manifest) -> pa.Schema | None:
-    """The schema of the partition's first data file; None for a partition without files."""
-    if not manifest.files:
-        return None
-    with storage.fs.open_input_file(storage.uri(f"{prefix}/{manifest.files[0].name}")) as handle:
-        return pq.read_schema(handle)
+def committed_schema(storage: LakeStorage, prefix: str, manifest: Manifest | None = None) -> pa.Schema | None:
+    """The schema of the partition's first data file; None for a partition without files (or manifest).
+
+    Through read_current: a concurrent commit may have swept the files of `manifest` meanwhile."""
+
+    def read(current: Manifest) -> pa.Schema | None:
+        if not current.files:
+            return None
+        with storage.fs.open_input_file(storage.uri(f"{prefix}/{current.files[0].name}")) as handle:
+            return pq.read_schema(handle)
+
+    return read_current(storage, prefix, read, manifest)

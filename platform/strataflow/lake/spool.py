@@ -5,6 +5,8 @@ in /tmp: a partition can be larger than a tmpfs, and a killed run's leftovers st
 can find them. Each spool folder holds a lock file that its process keeps locked (flock) while it
 writes; the lock dies with the process, even on kill -9. The first spool a process opens under a root
 removes every folder whose lock nobody holds: the leftovers of killed runs, never a live run's folder.
+A folder is created under a pending name and renamed to its `spool-` name only once its lock is held,
+so a cleaner never sees a live folder whose lock is not taken yet.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ PARQUET_OPTIONS = {
     "dictionary_pagesize_limit": 64 * 1024,
 }
 SPOOL_PREFIX = "spool-"
+PENDING_PREFIX = ".pending-spool-"  # a folder being set up: not locked yet, not a `spool-` folder yet
+PENDING_STALE_S = 60.0  # a pending folder this old belongs to a process killed during its set-up
 LOCK_NAME = ".lock"
 _cleaned: set[Path] = set()
 
@@ -50,18 +54,21 @@ def default_spool_root() -> Path:
 
 
 def clean_stale_spools(root: Path) -> list[Path]:
-    """Remove spool folders no live process holds; return what was removed."""
+    """Remove spool folders no live process holds; return what was removed.
+
+    A `spool-` folder always holds its lock while its process lives (it is renamed into view only once
+    locked), so one whose lock can be taken is stale. A pending folder is removed only once it is old."""
     removed: list[Path] = []
     if fcntl is None or not root.is_dir():
         return removed
-    for folder in root.glob(f"{SPOOL_PREFIX}*"):
+    folders = [(f, False) for f in root.glob(f"{SPOOL_PREFIX}*")] + [(f, True) for f in root.glob(f"{PENDING_PREFIX}*")]
+    for folder, pending in folders:
         lock = folder / LOCK_NAME
         try:
-            if not lock.exists():
-                # created but not locked yet (or its lock file lost): only old ones are stale
-                if time.time() - folder.stat().st_mtime < 60:
-                    continue
-            else:
+            young = time.time() - folder.stat().st_mtime < PENDING_STALE_S
+            if young and (pending or not lock.exists()):
+                continue  # being set up (or its lock file lost): only old ones are stale
+            if lock.exists():
                 with open(lock, "a") as handle:
                     try:
                         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -93,11 +100,14 @@ class Spool:
         if root not in _cleaned:
             _cleaned.add(root)
             clean_stale_spools(root)
-        self.dir = root / f"{SPOOL_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:12]}"
-        self.dir.mkdir()
-        self._lock = open(self.dir / LOCK_NAME, "w")  # noqa: SIM115 - held for the spool's lifetime
+        name = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        pending = root / f"{PENDING_PREFIX}{name}"
+        pending.mkdir()
+        self._lock = open(pending / LOCK_NAME, "w")  # noqa: SIM115 - held for the spool's lifetime
         if fcntl is not None:
             fcntl.flock(self._lock, fcntl.LOCK_EX)
+        self.dir = root / f"{SPOOL_PREFIX}{name}"
+        pending.rename(self.dir)  # visible to cleaners only now that its lock is held
         self._files: list[SpooledFile] = []
         self._writer: pq.ParquetWriter | None = None
         self._path: Path | None = None

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 
 import pyarrow.parquet as pq
 
-from strataflow.lake import LakeStorage, Manifest, partition_prefix, read_manifest
+from strataflow.lake import LakeStorage, Manifest, partition_prefix, read_current
 
 
 @dataclass(frozen=True)
@@ -44,13 +44,18 @@ class Reconciliation:
         return head if self.passed else head + ": " + "; ".join(self.problems)
 
 
-def committed_rows(storage: LakeStorage, prefix: str, manifest: Manifest) -> int:
-    """Rows in the committed files, read from their Parquet footers."""
-    total = 0
-    for f in manifest.files:
-        with storage.fs.open_input_file(storage.uri(f"{prefix}/{f.name}")) as handle:
-            total += pq.ParquetFile(handle).metadata.num_rows
-    return total
+def committed_rows(storage: LakeStorage, prefix: str) -> tuple[Manifest, int] | None:
+    """The committed manifest and the rows in its files, read from their Parquet footers; None when
+    nothing is committed. Through read_current: a concurrent commit may sweep the files being counted."""
+
+    def count(manifest: Manifest) -> tuple[Manifest, int]:
+        total = 0
+        for f in manifest.files:
+            with storage.fs.open_input_file(storage.uri(f"{prefix}/{f.name}")) as handle:
+                total += pq.ParquetFile(handle).metadata.num_rows
+        return manifest, total
+
+    return read_current(storage, prefix, count)
 
 
 def reconcile(
@@ -67,13 +72,13 @@ def reconcile(
     manifests: dict[str, Manifest | None] = {}
     for layer in ("raw", "src"):
         prefix = partition_prefix(layer, source, table, partition)
-        manifest = read_manifest(storage, prefix)
-        manifests[layer] = manifest
-        if manifest is None:
-            counts[layer] = None
+        committed = committed_rows(storage, prefix)
+        if committed is None:
+            manifests[layer] = counts[layer] = None
             problems.append(f"{layer.upper()} partition {partition} is not committed")
             continue
-        counts[layer] = committed_rows(storage, prefix, manifest)
+        manifest, counts[layer] = committed
+        manifests[layer] = manifest
         if counts[layer] != manifest.rows:
             problems.append(
                 f"{layer.upper()} files hold {counts[layer]} rows but the manifest committed {manifest.rows}"
