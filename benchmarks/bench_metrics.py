@@ -5,12 +5,16 @@ demo's .strataflow/warehouse.duckdb). Parses the project against that file (the 
 its catalog), then runs --repeat rounds of a fixed mix of metric queries through strataflow.metrics
 (MetricFlow plans, DuckDB executes) and reports the latency of each query and p50/p95 over all.
 
-    .venv/bin/python benchmarks/bench_metrics.py --warehouse PATH [--repeat 20] [--out FILE]
+    .venv/bin/python benchmarks/bench_metrics.py --warehouse PATH [--repeat 20] [--dbt-project DIR] [--out FILE]
+
+--dbt-project parses another copy of dbt/ (e.g. the definitions before a change, against a warehouse
+built by that copy) to compare the two on the same data.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -34,6 +38,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--warehouse", required=True, type=Path)
     parser.add_argument("--repeat", type=int, default=20, help="queries in total (cycling through the mix)")
+    parser.add_argument("--dbt-project", type=Path, help="dbt project to parse (default: dbt/)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
 
@@ -45,8 +50,9 @@ def main() -> None:
 
     target = Path(tempfile.mkdtemp(prefix="bench-metrics-"))
     env = {"STRATAFLOW_DUCKDB_PATH": str(args.warehouse.resolve()), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    project = str(args.dbt_project or DBT_DIR)
     with patched_environ(env):
-        argv = ["parse", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--target-path", str(target)]
+        argv = ["parse", "--project-dir", project, "--profiles-dir", project, "--target-path", str(target)]
         assert dbtRunner().invoke(argv).success
     conn = duckdb.connect(str(args.warehouse), read_only=True)
     layer = open_layer(target, conn, "duckdb")
@@ -60,10 +66,12 @@ def main() -> None:
         times.append((f"{','.join(metrics)} by {','.join(group_by)}", time.perf_counter() - started))
     values = sorted(t for _, t in times)
     p95 = values[max(0, round(0.95 * len(values)) - 1)]
+    load = os.getloadavg()
     lines = [
         f"# Metrics layer latency: {orders:,} orders, DuckDB, {len(values)} queries",
         "",
-        f"p50 {statistics.median(values):.3f} s, p95 {p95:.3f} s, max {values[-1]:.3f} s",
+        f"p50 {statistics.median(values):.3f} s, p95 {p95:.3f} s, max {values[-1]:.3f} s "
+        f"(load average {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} after the run)",
         "",
         "| query | s |",
         "| --- | --- |",

@@ -1158,6 +1158,7 @@ def test_a_contract_violation_fails_the_build(run: Run) -> None:
     contract error, before anything is written. The edit is made in the parsed manifest (no re-parse)."""
     wh = run.warehouse
     (node,) = [n for n in wh.manifest.nodes.values() if n.name == "mrt_time_spine_daily"]
+    before = wh.query("select count(*) as n from mrt.mrt_time_spine_daily")[0]["n"]
     original = node.raw_code
     node.raw_code = "select cast('2024-01-01' as varchar) as date_day"
     try:
@@ -1169,7 +1170,7 @@ def test_a_contract_violation_fails_the_build(run: Run) -> None:
     message = " ".join(str(r.message) for r in result.result)
     assert "This model has an enforced contract that failed" in message
     assert "date_day" in message and "data type mismatch" in message
-    assert wh.query("select count(*) as n from mrt.mrt_time_spine_daily")[0]["n"] == 10_000  # untouched
+    assert wh.query("select count(*) as n from mrt.mrt_time_spine_daily")[0]["n"] == before > 0  # untouched
 
 
 # ------------------------------------------------------------------------------------------ metrics layer
@@ -1251,9 +1252,19 @@ def test_cumulative_and_derived_metrics_equal_python(run: Run) -> None:
     layer = metrics_layer(run)
     result = layer.query(["revenue_trailing_30d"], ["metric_time__day"])
     got = {as_date(r[0]): r[1] for r in result.rows}
-    assert set(daily) <= set(got)
+    # Every day whose 30-day window holds an order, the 29 days after the last order day included.
+    assert set(got) == {d + timedelta(days=k) for d in daily for k in range(30)}
     for day, value in got.items():
         assert value == sum((v for d, v in daily.items() if day - timedelta(days=29) <= d <= day), Decimal(0)), day
+    # The time spines span the order days and 31 days (the longest window or offset) on either side.
+    spine = run.warehouse.query(
+        "select min(date_day) as first_day, max(date_day) as last_day, count(*) as n from mrt.mrt_time_spine_daily"
+    )[0]
+    first_day, last_day = min(daily) - timedelta(days=31), max(daily) + timedelta(days=31)
+    assert (as_date(spine["first_day"]), as_date(spine["last_day"])) == (first_day, last_day)
+    assert spine["n"] == (last_day - first_day).days + 1
+    hours = run.warehouse.query("select min(date_hour) as first, count(*) as n from mrt.mrt_time_spine_hourly")[0]
+    assert (hours["first"], hours["n"]) == (datetime.combine(first_day, datetime.min.time()), 24 * spine["n"])
 
     monthly: dict[date, Decimal] = defaultdict(Decimal)
     for day, value in daily.items():

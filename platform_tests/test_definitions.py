@@ -59,6 +59,8 @@ def test_every_table_has_raw_and_src_assets_with_lineage() -> None:
     sales_lines = graph.get(AssetKey(["mrt", "mrt_sales_lines"])).metadata
     assert "revenue" in sales_lines["strataflow/metric_names"].value
     assert "certified" in sales_lines["strataflow/metrics"].value
+    daily = graph.get(AssetKey(["mrt", "mrt_daily_revenue_by_category"])).metadata
+    assert "revenue_trailing_30d" in daily["strataflow/metric_names"].value  # the daily grain it sums
 
 
 def test_dbt_reads_one_day_back_only_when_some_tables_load_without_dbt(tmp_path: Path) -> None:
