@@ -1256,6 +1256,12 @@ def test_cumulative_and_derived_metrics_equal_python(run: Run) -> None:
     assert set(got) == {d + timedelta(days=k) for d in daily for k in range(30)}
     for day, value in got.items():
         assert value == sum((v for d, v in daily.items() if day - timedelta(days=29) <= d <= day), Decimal(0)), day
+    # At month grain: the 30 days ending with the month's last day (or the last day the metric has).
+    result = layer.query(["revenue_trailing_30d"], ["metric_time__month"])
+    by_month = {as_date(r[0]): r[1] for r in result.rows}
+    assert by_month and set(by_month) == {d.replace(day=1) for d in got}
+    for month, value in by_month.items():
+        assert value == got[max(d for d in got if d.replace(day=1) == month)], month
     # The time spines span the order days and 31 days (the longest window or offset) on either side.
     spine = run.warehouse.query(
         "select min(date_day) as first_day, max(date_day) as last_day, count(*) as n from mrt.mrt_time_spine_daily"
