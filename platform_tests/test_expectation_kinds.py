@@ -6,6 +6,7 @@ check metadata the Dagster `quality` check shows (percent, the 20-row sample cap
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -152,3 +153,28 @@ def test_audit_details_of_long_samples_stay_valid_json_in_the_warehouse(tmp_path
     assert regex["sample"][0] == {"code": bad, "id": 0}
     note = json.loads(stored[0][1])
     assert note["truncated"] is True and note["chars"] > DETAILS_MAX and note["head"].startswith('{"note": "\\"')
+
+
+def test_passing_row_expectations_count_zero_and_a_failing_one_beside_them_keeps_its_sample(tmp_path: Path) -> None:
+    """Row-by-row expectations that hold are validated for success alone (no counts or samples computed):
+    they still report 0 unexpected rows; one that fails beside them is validated again with its counts, its
+    sample and keys, and the data docs page lists each expectation once."""
+    report = validate(
+        ITEMS,
+        "  - not_null: [id, status]\n"
+        "  - unique: [id]\n"
+        "  - in_set: {column: status, values: [new, paid]}\n"
+        "  - regex: {column: status, pattern: '^[a-z]+$'}\n",
+        docs_dir=tmp_path,
+    )
+    by_kind = {r.kind: r for r in report.results}
+    for kind in ("not_null", "unique", "regex"):
+        assert by_kind[kind].success and by_kind[kind].unexpected_count == 0, kind
+        assert by_kind[kind].unexpected_percent == 0.0, kind
+    in_set = by_kind["in_set"]
+    assert not in_set.success and in_set.unexpected_count == 2 and in_set.unexpected_percent == 20.0
+    assert sorted((s["id"], s["status"]) for s in in_set.sample) == [(4, "lost"), (7, "gone")]
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", report.data_docs.read_text()))
+    # five GE expectations (not_null is one per column), each once: the failing one from its second run
+    assert "Evaluated Expectations 5 Successful Expectations 4 Unsuccessful Expectations 1" in page
+    assert "lost" in page

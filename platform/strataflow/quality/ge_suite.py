@@ -23,6 +23,8 @@ from strataflow.config.expectations import (
 )
 
 SCHEMA_KINDS = frozenset({"columns_match", "types_match"})  # need only the schema: run on a zero-row frame
+# Checked row by row: their result counts unexpected rows (and samples them with their keys).
+ROW_KINDS = frozenset({"not_null", "unique", "between", "length_between", "in_set", "regex", "date_format"})
 
 
 def _mostly(args: Any) -> dict[str, float]:
