@@ -187,15 +187,7 @@ def _batch_definition(gx: Any) -> Any:
 
 
 def _missing_columns(item: Expectation, missing: list[str], rows: int) -> ExpectationResult:
-    return ExpectationResult(
-        item.name,
-        item.kind,
-        item.severity,
-        False,
-        unexpected_count=rows,
-        unexpected_percent=100.0 if rows else 0.0,
-        note=f"column(s) missing from the data: {', '.join(missing)}",
-    )
+    return _every_row_failed(item, rows, f"column(s) missing from the data: {', '.join(missing)}")
 
 
 def _is_text(kind: pa.DataType) -> bool:
@@ -205,6 +197,11 @@ def _is_text(kind: pa.DataType) -> bool:
 def _not_text(item: Expectation, field: pa.Field, rows: int) -> ExpectationResult:
     """date_format on a typed column (loading refuses it where the type is known beforehand): GE would fail
     it with no count and no reason; this says why, and counts every row as unchecked."""
+    note = f"date_format needs a text column; {field.name} is {field.type}: remove the expectation"
+    return _every_row_failed(item, rows, note)
+
+
+def _every_row_failed(item: Expectation, rows: int, note: str) -> ExpectationResult:
     return ExpectationResult(
         item.name,
         item.kind,
@@ -212,7 +209,7 @@ def _not_text(item: Expectation, field: pa.Field, rows: int) -> ExpectationResul
         False,
         unexpected_count=rows,
         unexpected_percent=100.0 if rows else 0.0,
-        note=f"date_format needs a text column; {field.name} is {field.type}: remove the expectation",
+        note=note,
     )
 
 
