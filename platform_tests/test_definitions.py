@@ -37,6 +37,21 @@ def test_dagster_definitions_validate_loads_the_workspace(tmp_path: Path) -> Non
     assert "All code locations passed validation" in result.stdout + result.stderr
 
 
+def test_the_code_location_imports_no_snowflake_or_aws_client_it_does_not_use(tmp_path: Path) -> None:
+    """dagster-snowflake (Snowpark, ~3 s) and dagster-aws (boto3, ~1 s) are imported only where the
+    environment has a Snowflake warehouse or an S3 lake; the local environment has neither."""
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "STRATAFLOW_HOME": str(tmp_path), "STRATAFLOW_ENV": "local"}
+    probe = (
+        "import sys, strataflow.definitions\n"
+        "print(sorted(m for m in ('dagster_snowflake', 'dagster_aws') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
 def test_every_table_has_raw_and_src_assets_with_lineage() -> None:
     defs = build_definitions()
     graph = defs.resolve_asset_graph()

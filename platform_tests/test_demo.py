@@ -40,6 +40,15 @@ def test_runs_are_recorded_against_the_code_location(demo) -> None:
     assert runs[-1].tags["dagster/asset_partition_range_end"] == outcome.settings.last.isoformat()
 
 
+def test_dbt_keeps_the_parse_of_the_definitions(demo) -> None:
+    """The dbt steps reuse the manifest the definitions parsed (partial parsing): a run whose target,
+    profile or --vars differ from the parse's re-parses the whole project (~3 s per dbt step)."""
+    outcome, _ = demo
+    log = (outcome.settings.home / "demo.log").read_text()
+    assert log.count("Running dbt command") == 2  # the partitioned models, then the full rebuilds
+    assert "Unable to do partial parsing" not in log
+
+
 def test_progress_and_summary_are_readable_without_a_terminal(demo) -> None:
     outcome, printed = demo
     assert re.search(r"RAW/SRC 2025-02-03: \d+ assets materialized", printed)
