@@ -12,7 +12,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import redirect_stderr, redirect_stdout, suppress
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -111,7 +111,7 @@ def run_demo(settings: DemoSettings, display: Display | None = None) -> DemoOutc
     with display:
         # 1. dbt parses the project in the background (a subprocess, on the other core) while this process
         # builds the source's history and imports Dagster; the definitions then find the manifest ready.
-        background = _prepare_in_background(project)
+        parse = _parse_in_background(project)
         phase = time.monotonic()
         sqlite_path = resolve_path(project, source_cfg.path)
         conn = _fresh_sqlite(sqlite_path)
@@ -125,9 +125,9 @@ def run_demo(settings: DemoSettings, display: Display | None = None) -> DemoOutc
 
             phase = time.monotonic()
             with open(log_path, "a") as log, redirect_stdout(log), redirect_stderr(log):
+                preload_great_expectations()  # ~3 s, needed by the first SRC step; dbt parses meanwhile
                 defs = _definitions(project)
-                for thread in background:
-                    thread.join()
+                parse.join()
             job = defs.resolve_job_def(MAIN_JOB)
             graph = defs.resolve_asset_graph()
             all_keys = [k for k in graph.get_all_asset_keys() if graph.get(k).is_materializable]  # no source tables
@@ -170,24 +170,19 @@ def run_demo(settings: DemoSettings, display: Display | None = None) -> DemoOutc
     return outcome
 
 
-def _prepare_in_background(project: Project) -> list[threading.Thread]:
-    """Start `dbt parse` (a subprocess: when the project changed) and the Great Expectations import (~3 s,
-    needed by the first SRC step) in threads, so both overlap the source generation and the Dagster imports.
-    A parse failure is left to the definitions, which prepare the same build folder (under its lock) and
-    report the parse error themselves; an import failure, to the first SRC step."""
-    tasks = {"dbt-parse": lambda: prepare_dbt_build(project), "gx-import": preload_great_expectations}
-    threads = [threading.Thread(target=_quietly(task), name=name, daemon=True) for name, task in tasks.items()]
-    for thread in threads:
-        thread.start()
-    return threads
+def _parse_in_background(project: Project) -> threading.Thread:
+    """Start `dbt parse` (a subprocess, when the project changed) from a thread, so it runs on the other core
+    while this process builds the source and imports Dagster and Great Expectations (imports stay in the
+    main thread: two threads importing at once can deadlock on module locks). A parse failure is left to
+    the definitions, which prepare the same build folder (under its lock) and report the parse error."""
 
-
-def _quietly(task: Callable[[], object]) -> Callable[[], None]:
-    def run() -> None:
+    def parse() -> None:
         with suppress(Exception):
-            task()
+            prepare_dbt_build(project)
 
-    return run
+    thread = threading.Thread(target=parse, name="dbt-parse", daemon=True)
+    thread.start()
+    return thread
 
 
 def _definitions(project: Project) -> Definitions:
