@@ -57,7 +57,7 @@ def explain(error: BaseException, command: str) -> Explained:
         )
     code = _mysql_code(error)
     if code is not None:
-        fix = _MYSQL_FIXES.get(code, "check the source's connection settings in configs/platform.yaml")
+        fix = _mysql_fix(code)
         return Explained(f"the MySQL source refused the connection: {_args_text(error)}", where, fix)
     module = type(error).__module__ or ""
     if module.startswith("psycopg"):
@@ -89,12 +89,16 @@ def _explain_run(error: RunFailedError, where: str | None) -> Explained:
         return Explained(what, where, fix)
     if (mysql := failure.mysql_error()) is not None:
         code, text = mysql
-        fix = _MYSQL_FIXES.get(code, "check the source's connection settings in configs/platform.yaml")
+        fix = _mysql_fix(code)
         return Explained(f"the MySQL source refused the connection: {text}", where, fix)
     fix = f"see {log} or the run in the Dagster UI; --debug prints the step's traceback"
     if "fix" in message.lower() or "re-run" in message.lower():
         fix = "as described above; " + fix
     return Explained(message, where, fix)
+
+
+def _mysql_fix(code: int) -> str:
+    return _MYSQL_FIXES.get(code, "check the source's connection settings in configs/platform.yaml")
 
 
 def _mysql_code(error: BaseException) -> int | None:

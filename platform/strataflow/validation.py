@@ -12,14 +12,14 @@ from strataflow.config.expectations import type_problems
 from strataflow.config.source_check import column_problems, missing_table
 from strataflow.connections import open_reader
 from strataflow.extract import SourceReader
+from strataflow.quality.runner import is_text
 from strataflow.transform.naming import output_names
 from strataflow.transform.standardize import META_COLUMNS
 
 
 def type_names(schema: pa.Schema) -> dict[str, str]:
     """Each column's type as suites' type checks name it: "string" for text, else Arrow's name."""
-    text = (pa.types.is_string, pa.types.is_large_string, pa.types.is_string_view)
-    return {f.name: "string" if any(t(f.type) for t in text) else str(f.type) for f in schema}
+    return {f.name: "string" if is_text(f.type) else str(f.type) for f in schema}
 
 
 def src_columns(ref: TableRef, source_columns: list[str]) -> list[str]:

@@ -216,7 +216,8 @@ def build_src_asset(
                     f"{key.to_user_string()} {context.partition_key} rejected by its expectation suite: "
                     f"src.{ref.warehouse_table} left unchanged, batch kept at "
                     f"{storage.uri(partition_prefix('rejected', ref.source, cfg.name, context.partition_key))}; "
-                    f"{report.summary()}. Fix the source rows (see the quality check) and re-run the partition."
+                    f"{report.summary()}\nfix: correct the source rows (see the quality check) and re-run the "
+                    "partition"
                 ),
                 allow_retries=False,
             )

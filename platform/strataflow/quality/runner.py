@@ -42,7 +42,7 @@ def _gx() -> Any:
 
 
 def preload_great_expectations() -> None:
-    """Import Great Expectations now (e.g. in a thread while other work waits on I/O), not in the first
+    """Import Great Expectations now (e.g. while a dbt parse runs in another process), not in the first
     validation."""
     _gx()
 
@@ -93,7 +93,7 @@ def validate_batch(
         missing = [c for c in item.columns() if c not in actual]
         if missing:
             results[item.index] = _missing_columns(item, missing, data.num_rows)
-        elif item.kind == "date_format" and not _is_text(data.schema.field(item.columns()[0]).type):
+        elif item.kind == "date_format" and not is_text(data.schema.field(item.columns()[0]).type):
             results[item.index] = _not_text(item, data.schema.field(item.columns()[0]), data.num_rows)
         elif item.kind in SCHEMA_KINDS:
             schema_items.append(item)
@@ -190,7 +190,8 @@ def _missing_columns(item: Expectation, missing: list[str], rows: int) -> Expect
     return _every_row_failed(item, rows, f"column(s) missing from the data: {', '.join(missing)}")
 
 
-def _is_text(kind: pa.DataType) -> bool:
+def is_text(kind: pa.DataType) -> bool:
+    """A text column as suites see it (the type `date_format` checks)."""
     return pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)
 
 
